@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# stunmesh: one plain GNU Makefile. Packagers: override PREFIX, DESTDIR, CC, CFLAGS,
+# LDFLAGS, PKG_CONFIG as usual.
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/stunmesh
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+FUZZ_CC ?= clang
+CFLAGS ?= -O2 -g
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+PKGS := libsodium yaml-0.1 libcjson libcurl libmnl
+# $(PKG_CONFIG) is only asked when a target needs the flags, so `make help` and
+# `make deps` work before the -dev packages exist.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+SM_CFLAGS = -std=gnu11 $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(SRCS:src/%.c=build/obj/%.o)
+LIB_OBJS := $(filter-out build/obj/main.o,$(OBJS))
+ASAN_OBJS := $(LIB_OBJS:build/obj/%=build/asan/obj/%)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
+ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/test/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps check unit demo fuzz install uninstall clean help
+all: stunmesh
+
+help:
+	@echo "make            build ./stunmesh"
+	@echo "make check      install test dependencies (as root), build, run every test"
+	@echo "make demo       run the two-site NAT lab demo (as root)"
+	@echo "make unit       build and run the unit tests only (plain and ASan/UBSan)"
+	@echo "make fuzz       build the libFuzzer targets into build/fuzz/ (clang)"
+	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+
+deps:
+	@sh scripts/deps.sh all
+
+stunmesh: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: src/%.c $(wildcard src/*.h) | build/asan/obj
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -c -o $@ $<
+
+build/test/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | build/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lcmocka
+
+build/asan/test/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | build/asan/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -Itests/unit -o $@ $< $(ASAN_OBJS) $(PKG_LIBS) -lcmocka
+
+build/fuzz/%: tests/fuzz/%.c $(filter-out src/main.c,$(SRCS)) $(wildcard src/*.h) | build/fuzz
+	$(FUZZ_CC) $(SM_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(filter-out src/main.c,$(SRCS)) $(PKG_LIBS)
+
+build/obj build/asan/obj build/test build/asan/test build/fuzz:
+	mkdir -p $@
+
+unit: $(UNIT_BINS) $(ASAN_BINS)
+	@sh tests/run.sh --unit-only
+
+fuzz: $(FUZZ_BINS)
+
+# check installs what it needs first (a fresh Debian 12 has none of it), then runs
+# every unit test (plain and sanitized), each fuzz target over its corpus, and the
+# integration tests. The last line is "N passed, N failed".
+check:
+	@sh scripts/deps.sh all
+	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@sh tests/run.sh
+
+demo:
+	@sh scripts/deps.sh all
+	@$(MAKE) --no-print-directory stunmesh
+	@sh tests/lab/demo.sh
+
+install: stunmesh
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -m 0755 stunmesh $(DESTDIR)$(SBINDIR)/stunmesh
+	install -m 0644 docs/stunmesh.8 $(DESTDIR)$(MANDIR)/man8/stunmesh.8
+	install -m 0644 README.md docs/configuration.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build stunmesh
