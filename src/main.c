@@ -14,6 +14,8 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run the daemon (the default when no command is given)" },
 	{ "check-config", cmd_check_config, "validate the configuration and print it, secrets masked" },
+	{ "status", cmd_status, "show what the running daemon sees (--json for scripts)" },
+	{ "refresh", cmd_refresh, "ask the running daemon to re-discover and re-fetch now" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };
