@@ -184,7 +184,22 @@ lab_nat() {
 		;;
 	*) lab_log "unknown NAT kind $2"; return 1 ;;
 	esac
+	# Filtering as home and carrier routers do it: nothing unsolicited from the WAN gets
+	# in (only the static DNAT of a cone NAT). Without it, a peer's early packet to the
+	# router itself would leave a conntrack entry that collides with the mapping the
+	# host's reply needs, and Linux would pick another port: not what a real NAT does.
 	lab_exec "$1" nft -f - <<EOF
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+		iifname "$3" ct state new drop
+	}
+	chain forward {
+		type filter hook forward priority filter;
+		iifname "$3" ct state new ct status dnat accept
+		iifname "$3" ct state new drop
+	}
+}
 table ip nat {
 	chain prerouting {
 		type nat hook prerouting priority dstnat;
