@@ -11,6 +11,7 @@
 #define DISC_RETRY_MS 5000	/* discovery failed: try again this soon */
 #define PUBLISH_RETRY_MIN_MS 2000
 #define MISSING_RETRY_MS 1000	/* a missing interface is looked for this often */
+#define PUNCH_SAMPLE_MS 200	/* device readings while a peer is being punched */
 
 static int64_t unix_now(void)
 {
@@ -685,10 +686,16 @@ static void sample_timer_cb(struct loop *l, void *arg)
 	struct eng_iface *ifc = arg;
 	struct engine *eng = ifc->eng;
 
+	int64_t next = eng->opts.sample_ms;
+
 	(void)l;
 	iface_sample(ifc);
-	loop_timer_arm(eng->loop, &ifc->sample_timer,
-		       ifc->present ? eng->opts.sample_ms : MISSING_RETRY_MS);
+	/* while a peer is being punched, look often: the handshake is the news */
+	for (size_t i = 0; i < ifc->n_peers; i++)
+		if (ifc->peers[i]->on_device && ifc->peers[i]->fsm.state == PEER_PUNCHING &&
+		    next > PUNCH_SAMPLE_MS)
+			next = PUNCH_SAMPLE_MS;
+	loop_timer_arm(eng->loop, &ifc->sample_timer, ifc->present ? next : MISSING_RETRY_MS);
 	check_oneshot(eng);
 }
 
@@ -773,18 +780,6 @@ static int stores_build(struct engine *eng, const struct config *cfg, struct sto
 	*stores = s;
 	*names = n;
 	return 0;
-}
-
-static void stores_free(struct store **s, char **n, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (s)
-			store_free(s[i]);
-		if (n)
-			free(n[i]);
-	}
-	free(s);
-	free(n);
 }
 
 /* ---- the engine ------------------------------------------------------------------------ */

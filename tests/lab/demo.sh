@@ -44,8 +44,11 @@ else
 fi
 lab_wait 10 lab_ping 1 2 && echo "ping 198.18.0.2 through the tunnel: ok after $(($(lab_ms) - t0)) ms"
 
+lab_wait 5 sh -c ". tests/lab/lib.sh; lab_status 1 | grep -q 'peer site2: connected'"
 say "stunmesh status on site 1"
 lab_status 1
+say "stunmesh status on site 2"
+lab_status 2
 say "what site 1 logged"
 sed 's/^/  /' "$LAB_DIR/stunmesh1.log"
 say "a ping from site 1 to site 2 through the tunnel"
