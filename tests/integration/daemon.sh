@@ -38,7 +38,8 @@ else
 	fail "two prc sites did not connect within 40 s"
 	exit 1
 fi
-lab_status 1 | grep -q "peer site2: connected" && echo "ok - status shows site2 connected" ||
+connected() { lab_status "$1" | grep -q "peer site$2: connected"; }
+lab_wait 5 connected 1 2 && echo "ok - status shows site2 connected" ||
 	{ fail "status does not show site2 connected"; lab_status 1; }
 
 # 2. healing after the public address of site 1's NAT changes
@@ -62,7 +63,7 @@ if lab_wait 30 lab_handshake 1 3 && lab_wait 10 lab_ping 1 3; then
 else
 	fail "SIGHUP: added peer did not connect"
 fi
-if lab_ping 1 2 && lab_status 1 | grep -q "peer site2: connected"; then
+if lab_ping 1 2 && lab_wait 5 connected 1 2; then
 	hs12b=$(lab_exec h1 wg show "sm${LAB}1" latest-handshakes | awk -v k="$(lab_wg_pub 2)" '$1==k {print $2}')
 	echo "ok - SIGHUP: site2 still connected (handshake $hs12 -> $hs12b)"
 else
@@ -109,7 +110,7 @@ if lab_status 2 | grep -A4 "peer site3" | grep -q "backend is down for maintenan
 else
 	fail "status does not show the store error"; lab_status 2
 fi
-if lab_ping 2 1 && lab_status 2 | grep -q "peer site1: connected"; then
+if lab_ping 2 1 && lab_wait 5 connected 2 1; then
 	echo "ok - a failing store for one peer leaves the other connected"
 else
 	fail "the failing store disturbed another peer"

@@ -9,8 +9,8 @@
 #   sm-L-stun   two STUN servers: coturn on 198.51.100.10:3478 and 198.51.100.11:3478
 #               (and [2001:db8:ffff::10]:3478) -- two addresses so that two servers
 #               can disagree about a symmetric NAT's port
-#   sm-L-rN     site N's NAT router: WAN 203.0.113.(10+N)/24 on the bridge,
-#               LAN 192.0.2.(16N+1)/28; IPv6 2001:db8:N::1/64 routed, no NAT
+#   sm-L-rN     site N's NAT router: WAN 203.0.113.(10+N)/24 and 2001:db8:ffff::(100+N)
+#               on the bridge, LAN 192.0.2.(16N+1)/28; IPv6 2001:db8:N::1/64 routed, no NAT
 #   sm-L-hN     site N's host: 192.0.2.(16N+2)/28, 2001:db8:N::2/64, wireguard-go
 #               interface smLN (tunnel address 198.18.0.N/24)
 #
@@ -127,10 +127,10 @@ lab_site() {
 	lab_exec inet ip link set "sm$LAB-w$_n" master br0 up
 	lab_exec $_r ip link set wan up
 	lab_exec $_r ip addr add "$_wan/24" dev wan
-	lab_exec $_r ip -6 addr add "2001:db8:ffff::$((10 + _n))/64" dev wan nodad
+	lab_exec $_r ip -6 addr add "2001:db8:ffff::$((100 + _n))/64" dev wan nodad
 	lab_exec $_r ip route add default via 203.0.113.1
 	lab_exec $_r ip -6 route add default via 2001:db8:ffff::1
-	lab_exec inet ip -6 route add "2001:db8:$_n::/64" via "2001:db8:ffff::$((10 + _n))"
+	lab_exec inet ip -6 route add "2001:db8:$_n::/64" via "2001:db8:ffff::$((100 + _n))"
 
 	_inner=$_r
 	if [ "$_kind" = double ]; then
@@ -227,9 +227,10 @@ lab_readdress() {
 	_n=$1 _old="203.0.113.$((10 + _n))" _new="203.0.113.$((100 + _n))"
 	[ -f "$LAB_DIR/site$_n.readdressed" ] && _old=$(cat "$LAB_DIR/site$_n.readdressed") &&
 		_new="203.0.113.$((${_old##*.} + 20))"
-	lab_exec "r$_n" ip addr add "$_new/24" dev wan
+	# deleting the only address takes the routes with it: put them back
 	lab_exec "r$_n" ip addr del "$_old/24" dev wan
-	lab_exec "r$_n" ip route replace default via 203.0.113.1 src "$_new"
+	lab_exec "r$_n" ip addr add "$_new/24" dev wan
+	lab_exec "r$_n" ip route replace default via 203.0.113.1
 	lab_exec "r$_n" conntrack -F 2>/dev/null || true
 	echo "$_new" >"$LAB_DIR/site$_n.readdressed"
 }
@@ -238,7 +239,7 @@ lab_readdress() {
 # tunnel address 198.18.0.N/24. Keys in $LAB_DIR/wgN.key/.pub.
 lab_wg() {
 	_n=$1 _if="sm$LAB$1"
-	wg genkey >"$LAB_DIR/wg$_n.key"
+	(umask 077 && wg genkey >"$LAB_DIR/wg$_n.key")
 	wg pubkey <"$LAB_DIR/wg$_n.key" >"$LAB_DIR/wg$_n.pub"
 	lab_bg "h$_n" "wg$_n" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$_if"
 	_i=0
