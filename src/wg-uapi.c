@@ -252,7 +252,8 @@ static int uapi_connect(const char *path, int *fdp, struct errbuf *e)
 		close(fd);
 		switch (-r) {
 		case ENOENT:
-			return err_set(e, -ENODEV, "no UAPI socket %s", path);
+			return err_set(e, -ENODEV, "no UAPI socket %s (no userspace WireGuard "
+				       "serves this interface)", path);
 		case ECONNREFUSED:
 			return err_set(e, -ENODEV,
 				       "nothing listens on %s (is the WireGuard daemon running?)",
