@@ -202,3 +202,30 @@ check "show of a missing interface fails (exit 1) naming it" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'smwgnone0' '$tmp/err'"
 $SM show -b uapi $VA >/dev/null 2>"$tmp/err"
 check "show -b uapi of an interface without a UAPI socket says so" grep -q "no UAPI socket" "$tmp/err"
+
+# With a configuration: no interface named means the configured ones; peers carry their
+# configured names; a configured peer the device lacks is listed as such.
+cat >"$tmp/config.yaml" <<CFG
+interfaces:
+  $IA:
+    backend: uapi
+    peers:
+      site-b:
+        public_key: "$PB"
+        plugin: p1
+      site-x:
+        public_key: "$PX"
+        plugin: p1
+plugins:
+  p1:
+    type: exec
+    command: /bin/true
+CFG
+$SM show -c "$tmp/config.yaml" >"$tmp/show" 2>"$tmp/err"
+check "show -c FILE succeeds" [ $? -eq 0 ]
+check "... shows the configured interface $IA" grep -qxF "interface: $IA" "$tmp/show"
+check "... names the configured peer (site-b)" grep -qxF "peer: $PB (site-b)" "$tmp/show"
+check "... leaves an unconfigured peer unnamed" grep -qxF "peer: $PC" "$tmp/show"
+check "... lists the configured peer missing from the device" \
+	grep -qxF "configured peer not on $IA: $PX (site-x)" "$tmp/show"
+check "... still only the two device peers" [ "$(field "$tmp/show" peers)" = 2 ]
