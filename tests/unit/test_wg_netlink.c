@@ -18,6 +18,7 @@
 
 #include "wg-backend.h"
 #include "wg.h"
+#include "wg_netlink_recorded.h"
 
 #define FAM 0x1d
 #define SEQ 4242
@@ -220,6 +221,58 @@ static void test_multipart_dump(void **state)
 	assert_ptr_equal(wg_device_find_peer(dev, k), &dev->peers[123]);
 	peer_key(k, NPEERS);
 	assert_null(wg_device_find_peer(dev, k));
+	wg_device_free(dev);
+}
+
+static void test_recorded_kernel_dump(void **state)
+{
+	static const struct {
+		const uint8_t *p;
+		size_t len;
+	} parts[] = {
+		{ rec_dump1, sizeof(rec_dump1) },
+		{ rec_dump2, sizeof(rec_dump2) },
+		{ rec_dump3, sizeof(rec_dump3) },
+		{ rec_dump4, sizeof(rec_dump4) },
+	};
+	struct wg_nl_dump d;
+	struct wg_device *dev;
+	struct errbuf e = { "" };
+	char b64[WG_KEY_B64_LEN], want[WG_ENDPOINT_STR_LEN], got[WG_ENDPOINT_STR_LEN];
+	uint16_t fam = 0;
+
+	(void)state;
+	assert_int_equal(wg_nl_parse_family(rec_family, sizeof(rec_family), &fam), 0);
+	assert_int_equal(fam, 32);
+	assert_int_equal(wg_nl_dump_init(&d, fam, 2, "smrec0"), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		assert_int_equal(wg_nl_dump_feed(&d, parts[i].p, parts[i].len, &e),
+				 i + 1 < ARRAY_SIZE(parts) ? 0 : 1);
+	assert_int_equal(d.error, 0);
+	dev = wg_nl_dump_take(&d);
+	wg_nl_dump_free(&d);
+	assert_string_equal(dev->name, "smrec0");
+	assert_int_equal(dev->listen_port, 51820);
+	assert_int_equal(dev->fwmark, 0x1234);
+	wg_key_to_base64(b64, dev->public_key);
+	assert_string_equal(b64, "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=");
+	/* Peer 20 spans three messages; merged, the device has exactly 40. */
+	assert_int_equal(dev->n_peers, 40);
+	for (unsigned i = 1; i <= 40; i++) {
+		const struct wg_peer *p = &dev->peers[i - 1];
+
+		assert_int_equal(p->public_key[0], 0x50);
+		assert_int_equal(p->public_key[1], i);
+		if (i % 2)
+			snprintf(want, sizeof(want), "[2001:db8::%x]:%u", i, 1000 + i);
+		else
+			snprintf(want, sizeof(want), "198.51.100.%u:%u", i, 1000 + i);
+		wg_endpoint_format(&p->endpoint, got, sizeof(got));
+		assert_string_equal(got, want);
+		assert_int_equal(p->persistent_keepalive, i % 3 ? 0 : i);
+		assert_int_equal(p->last_handshake_sec, 0);
+		assert_true(p->rx_bytes == 0 && p->tx_bytes == 0);
+	}
 	wg_device_free(dev);
 }
 
@@ -522,6 +575,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_multipart_dump),
+		cmocka_unit_test(test_recorded_kernel_dump),
 		cmocka_unit_test(test_unknown_attributes),
 		cmocka_unit_test(test_kernel_errors),
 		cmocka_unit_test(test_truncated_attributes),
