@@ -167,7 +167,7 @@ int cmd_show(struct app *app, int argc, char **argv)
 	int c, r, status = EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "c:b:h", opts, NULL)) != -1) {
 		if (cmdline_config_option(c, optarg, &src))
 			continue;
 		switch (c) {
