@@ -62,6 +62,7 @@ struct wg_nl_dump {
 	struct wg_device *dev;
 	size_t cap;	  /* capacity of dev->peers */
 	bool done;	  /* NLMSG_DONE (or the final error) seen */
+	bool interrupted; /* NLM_F_DUMP_INTR: the device changed mid-dump; read again */
 	int error;	  /* -errno from NLMSG_ERROR/NLMSG_DONE, 0 if none */
 };
 

@@ -336,6 +336,8 @@ int wg_nl_dump_feed(struct wg_nl_dump *d, const uint8_t *buf, size_t len, struct
 		/* Replies to some earlier request on this socket are not ours. */
 		if (d->seq && h.nlmsg_seq != d->seq)
 			continue;
+		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+			d->interrupted = true;
 		switch (h.nlmsg_type) {
 		case NLMSG_NOOP:
 			continue;
@@ -633,8 +635,8 @@ static int nl_resolve(struct nl_conn *c, const char *name, uint16_t *family, str
 	return 0;
 }
 
-static int nl_get(struct nl_conn *c, uint16_t family, const char *name, struct wg_device **out,
-		  struct errbuf *e)
+static int nl_get_once(struct nl_conn *c, uint16_t family, const char *name,
+		       struct wg_device **out, bool *interrupted, struct errbuf *e)
 {
 	struct wg_nl_dump d;
 	uint8_t req[128];
@@ -665,6 +667,7 @@ static int nl_get(struct nl_conn *c, uint16_t family, const char *name, struct w
 		r = wg_nl_dump_feed(&d, c->buf, (size_t)n, e);
 		if (r == 1) {
 			r = d.error ? nl_explain(name, d.error, e) : 0;
+			*interrupted = d.interrupted;
 			if (!r)
 				*out = wg_nl_dump_take(&d);
 			break;
@@ -672,6 +675,26 @@ static int nl_get(struct nl_conn *c, uint16_t family, const char *name, struct w
 	}
 	wg_nl_dump_free(&d);
 	return r;
+}
+
+/* The kernel flags a dump during which the device changed (peers added or removed), as
+ * its parts may then disagree; a fresh dump is consistent unless it changes again. */
+static int nl_get(struct nl_conn *c, uint16_t family, const char *name, struct wg_device **out,
+		  struct errbuf *e)
+{
+	for (int attempt = 0;; attempt++) {
+		struct wg_device *dev = NULL;
+		bool interrupted = false;
+		int r = nl_get_once(c, family, name, &dev, &interrupted, e);
+
+		if (r)
+			return r;
+		if (!interrupted || attempt == 4) {
+			*out = dev;
+			return 0;
+		}
+		wg_device_free(dev);
+	}
 }
 
 int wg_nl_get(const char *name, struct wg_device **out, struct errbuf *e)

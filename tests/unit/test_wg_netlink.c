@@ -323,6 +323,7 @@ static void test_unknown_attributes(void **state)
 	assert_int_equal(wg_nl_dump_init(&d, FAM, SEQ, "wg0"), 0);
 	assert_int_equal(wg_nl_dump_feed(&d, dg.buf, dg.len, &e), 1);
 	assert_int_equal(d.error, 0);
+	assert_false(d.interrupted);
 	dev = wg_nl_dump_take(&d);
 	wg_nl_dump_free(&d);
 	assert_int_equal(dev->listen_port, 4500);
@@ -341,6 +342,16 @@ static void test_kernel_errors(void **state)
 	struct errbuf e;
 
 	(void)state;
+	/* A dump the device changed under is flagged so the caller reads it again. */
+	memset(&dg, 0, sizeof(dg));
+	msg_end(&dg, msg_start(&dg, FAM, WG_CMD_GET_DEVICE, SEQ));
+	((struct nlmsghdr *)dg.buf)->nlmsg_flags |= NLM_F_DUMP_INTR;
+	put_ctl(&dg, NLMSG_DONE, 0);
+	assert_int_equal(wg_nl_dump_init(&d, FAM, SEQ, "wg0"), 0);
+	assert_int_equal(wg_nl_dump_feed(&d, dg.buf, dg.len, &e), 1);
+	assert_true(d.interrupted);
+	wg_nl_dump_free(&d);
+
 	memset(&dg, 0, sizeof(dg));
 	put_ctl(&dg, NLMSG_ERROR, -ENODEV);
 	assert_int_equal(wg_nl_dump_init(&d, FAM, SEQ, "nope0"), 0);
