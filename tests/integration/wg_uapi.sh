@@ -202,6 +202,16 @@ check "show of a missing interface fails (exit 1) naming it" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'smwgnone0' '$tmp/err'"
 $SM show -b uapi $VA >/dev/null 2>"$tmp/err"
 check "show -b uapi of an interface without a UAPI socket says so" grep -q "no UAPI socket" "$tmp/err"
+if command -v setpriv >/dev/null 2>&1; then
+	# wireguard-go's socket is root's (mode 0755): an unprivileged user cannot write to it.
+	setpriv --reuid=65534 --regid=65534 --clear-groups $SM show $IA >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "show as an unprivileged user fails (exit 1) with 'permission denied'" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'permission denied connecting to /var/run/wireguard/$IA.sock' '$tmp/err'"
+	sed 's/^/# /' "$tmp/err"
+else
+	echo "skip - show as an unprivileged user: setpriv not installed (util-linux)"
+fi
 
 # With a configuration: no interface named means the configured ones; peers carry their
 # configured names; a configured peer the device lacks is listed as such.
