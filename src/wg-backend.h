@@ -32,7 +32,7 @@ struct wg_peer *wg_device_add_peer(struct wg_device *dev, size_t *cap);
  * most max. 0 or -EINVAL. */
 int wg_parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out);
 
-/* ---- UAPI (wg-uapi.c) ---- */
+/* ---- UAPI (text: wg-uapi-text.c, socket: wg-uapi.c) ---- */
 
 /* Parses the reply to "get=1": key=value lines up to the blank line, errno= last.
  * name is copied into the result. Returns 0 with *out set, the device's -errno when the
@@ -51,7 +51,7 @@ int wg_uapi_get(const char *path, const char *name, struct wg_device **out, stru
 int wg_uapi_set_peer(const char *path, const char *name, const struct wg_peer_update *u,
 		     struct errbuf *e);
 
-/* ---- Linux generic netlink (wg-netlink.c) ---- */
+/* ---- Linux generic netlink (messages: wg-netlink-msg.c, socket: wg-netlink.c) ---- */
 
 /* Accumulates a WG_CMD_GET_DEVICE dump that may arrive in many datagrams, each holding
  * several netlink messages. A peer whose allowed IPs overflow a message is continued in
@@ -77,6 +77,10 @@ void wg_nl_dump_free(struct wg_nl_dump *d);
 /* Parses the reply to CTRL_CMD_GETFAMILY: 0 with *id, -errno from an NLMSG_ERROR
  * (-ENOENT: no such family), -EPROTO when malformed. */
 int wg_nl_parse_family(const uint8_t *buf, size_t len, uint16_t *id);
+
+/* Looks for the ACK of request seq: 1 found, 0 not in buf, -errno the kernel's refusal,
+ * -EPROTO malformed. */
+int wg_nl_parse_ack(const uint8_t *buf, size_t len, uint32_t seq);
 
 /* Builds the WG_CMD_SET_DEVICE message for one peer update into buf (size len) and
  * returns its length, or -ENOSPC / -EINVAL. */

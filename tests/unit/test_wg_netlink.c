@@ -582,6 +582,22 @@ static void test_build_set(void **state)
 	assert_int_equal(wg_nl_build_set(buf, sizeof(buf), FAM, 1, "wg0", &u), -EINVAL);
 }
 
+static void test_ack(void **state)
+{
+	static struct dgram dg;
+
+	(void)state;
+	memset(&dg, 0, sizeof(dg));
+	put_ctl(&dg, NLMSG_ERROR, 0);
+	assert_int_equal(wg_nl_parse_ack(dg.buf, dg.len, SEQ), 1);
+	assert_int_equal(wg_nl_parse_ack(dg.buf, dg.len, SEQ + 1), 0);
+	assert_int_equal(wg_nl_parse_ack(dg.buf, dg.len - 1, SEQ), -EPROTO);
+	assert_int_equal(wg_nl_parse_ack(dg.buf, 0, SEQ), 0);
+	memset(&dg, 0, sizeof(dg));
+	put_ctl(&dg, NLMSG_ERROR, -EPERM);
+	assert_int_equal(wg_nl_parse_ack(dg.buf, dg.len, SEQ), -EPERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_build_set),
+		cmocka_unit_test(test_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
