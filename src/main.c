@@ -16,6 +16,7 @@ static const struct command {
 	{ "check-config", cmd_check_config, "validate the configuration and print it, secrets masked" },
 	{ "status", cmd_status, "show what the running daemon sees (--json for scripts)" },
 	{ "refresh", cmd_refresh, "ask the running daemon to re-discover and re-fetch now" },
+	{ "show", cmd_show, "show the WireGuard interfaces as stunmesh sees them (read-only)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };
