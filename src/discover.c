@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +69,18 @@ static const char *fam_name(int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-static void server_fail(struct discover *d, struct discover_server *s, const char *msg)
+static void server_fail(struct discover *d, struct discover_server *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void server_fail(struct discover *d, struct discover_server *s, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
 	s->state = DS_FAILED;
-	snprintf(s->error, sizeof(s->error), "%s", msg);
-	log_debug(d->log, "STUN %s (%s): %s", s->spec, fam_name(d->family), msg);
+	log_debug(d->log, "STUN %s (%s): %s", s->spec, fam_name(d->family), s->error);
 }
 
 static void finish(struct discover *d)
@@ -108,10 +116,7 @@ static void send_request(struct discover *d, struct discover_server *s, int64_t 
 	/* A full socket buffer is a lost packet: the retransmission covers it. Anything
 	 * else (no route, EPERM from a firewall rule) will not get better in 3 s. */
 	if (r && r != -EAGAIN) {
-		char msg[sizeof(e.msg) + 16];
-
-		snprintf(msg, sizeof(msg), "sending: %s", e.msg);
-		server_fail(d, s, msg);
+		server_fail(d, s, "sending: %s", e.msg);
 		d->cur++;
 		advance(d, now);
 		return;
@@ -146,7 +151,7 @@ static void poll_resolve(struct discover *d, struct discover_server *s, int64_t 
 	s->res = NULL;
 	if (r) {
 		memset(&s->addr, 0, sizeof(s->addr));
-		server_fail(d, s, e.msg);
+		server_fail(d, s, "%s", e.msg);
 		d->cur++;
 		advance(d, now);
 		return;
@@ -286,7 +291,7 @@ void discover_feed(struct discover *d, const struct sockaddr_storage *from,
 		return;
 	}
 	if (r) {
-		server_fail(d, s, e.msg);
+		server_fail(d, s, "%s", e.msg);
 	} else {
 		s->state = DS_OK;
 		s->mapped = resp.mapped;
@@ -348,7 +353,6 @@ int64_t discover_next_timeout(const struct discover *d)
 void discover_on_timeout(struct discover *d, int64_t now_us)
 {
 	struct discover_server *s;
-	char msg[128];
 
 	if (d->done || d->cur >= d->n_servers)
 		return;
@@ -364,9 +368,8 @@ void discover_on_timeout(struct discover *d, int64_t now_us)
 		send_request(d, s, now_us);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "no answer to %u requests in %.1f s", s->sends,
-		 (double)(now_us - s->first_send_us) / 1e6);
-	server_fail(d, s, msg);
+	server_fail(d, s, "no answer to %u requests in %.1f s", s->sends,
+		    (double)(now_us - s->first_send_us) / 1e6);
 	d->cur++;
 	advance(d, now_us);
 }
