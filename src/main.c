@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run the daemon (the default when no command is given)" },
 	{ "check-config", cmd_check_config, "validate the configuration and print it, secrets masked" },
+	{ "stun", cmd_stun, "show the public endpoint NAT gives a WireGuard port, per STUN server" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };
