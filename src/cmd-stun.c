@@ -7,6 +7,7 @@
 #include "discover.h"
 #include "wg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -173,6 +174,22 @@ static int from_interface(struct app *app, const char *ifname, enum wg_backend_k
 	return EXIT_OK;
 }
 
+/* AF_INET or AF_INET6 for an address literal "a.b.c.d:p" / "[v6]:p", else 0. */
+static int literal_family(const char *spec)
+{
+	struct in6_addr a6;
+	char host[256];
+	uint16_t port;
+
+	if (resolve_split_hostport(spec, host, sizeof(host), &port, NULL))
+		return 0;
+	if (inet_pton(AF_INET, host, &a6) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return AF_INET6;
+	return 0;
+}
+
 static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -206,7 +223,7 @@ int cmd_stun(struct app *app, int argc, char **argv)
 	struct discover ds[2];
 	struct discover_params p;
 	const char *ifname = NULL;
-	char **servers = NULL;
+	char **servers = NULL, **fam_servers = NULL;
 	size_t n_servers = 0, n_ds = 0, answered = 0;
 	bool want4 = false, want6 = false, verbose = false, fwmark_set = false;
 	unsigned long v;
@@ -328,13 +345,29 @@ int cmd_stun(struct app *app, int argc, char **argv)
 
 	discover_params_default(&p);
 	p.query_all = true;
+	fam_servers = malloc(n_servers * sizeof(*fam_servers));
+	if (!fam_servers) {
+		ret = EXIT_FAIL;
+		goto out;
+	}
 	for (int f = 0; f < 2; f++) {
 		int family = f == 0 ? AF_INET : AF_INET6;
 		struct errbuf e = { "" };
+		size_t n = 0;
 
 		if ((family == AF_INET && !want4) || (family == AF_INET6 && !want6))
 			continue;
-		r = discover_start(&ds[n_ds], servers, n_servers, family, port, fwmark, &p, NULL,
+		/* An address literal of the other family is no use here; names stay (they
+		 * may have addresses of both). */
+		for (size_t i = 0; i < n_servers; i++)
+			if (literal_family(servers[i]) != (family == AF_INET ? AF_INET6 : AF_INET))
+				fam_servers[n++] = servers[i];
+		if (!n) {
+			printf("%s  no servers with %s addresses given\n",
+			       family == AF_INET ? "IPv4" : "IPv6", family == AF_INET ? "IPv4" : "IPv6");
+			continue;
+		}
+		r = discover_start(&ds[n_ds], fam_servers, n, family, port, fwmark, &p, NULL,
 				   &app->log, now_us(), &e);
 		if (r) {
 			fprintf(stderr, "%s stun: %s: %s\n", app->prog,
@@ -359,6 +392,7 @@ out_ds:
 	for (size_t i = 0; i < n_ds; i++)
 		discover_free(&ds[i]);
 out:
+	free(fam_servers);
 	free(servers);
 	config_free(cfg);
 	return ret;

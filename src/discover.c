@@ -325,8 +325,13 @@ void discover_on_readable(struct discover *d, int64_t now_us)
 	size_t len;
 	int r;
 
-	/* Bounded, so a flood of matching packets cannot starve the rest of the loop. */
+	/* Bounded, so a flood of matching packets cannot starve the rest of the loop. It
+	 * also stops after a packet that settled a server: the next server's request goes
+	 * out at now_us, and its answer must be timed against a fresh clock reading, not
+	 * this one. */
 	for (int i = 0; i < 64 && !d->done && d->sock.fd >= 0; i++) {
+		size_t cur = d->cur;
+
 		r = rawsock_recv(&d->sock, buf, sizeof(buf), &len, &from, &e);
 		if (r == -EAGAIN)
 			return;
@@ -335,6 +340,8 @@ void discover_on_readable(struct discover *d, int64_t now_us)
 			continue;
 		}
 		discover_feed(d, &from, buf, len, now_us);
+		if (d->cur != cur)
+			return;
 	}
 }
 
