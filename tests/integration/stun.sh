@@ -29,6 +29,9 @@ check() { # DESCRIPTION CMD...
 	shift
 	if "$@"; then ok "$_d"; else nok "$_d"; fi
 }
+checkx() { # DESCRIPTION 'SHELL EXPRESSION' (for && and ||)
+	if eval "$2"; then ok "$1"; else nok "$1"; fi
+}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip - stun integration: needs root (network namespaces, raw sockets)"
@@ -109,8 +112,8 @@ if has "not in this build"; then
 else
 	check "prc -i: exit 0" [ $rc -eq 0 ]
 	check "prc -i: reads port 51820 from $IF2" has "local UDP port 51820 of $IF2"
-	check "prc -i: both servers report $seen" \
-		[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S2)" = "$seen" ]
+	checkx "prc -i: both servers report $seen" \
+		'[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S2)" = "$seen" ]'
 fi
 
 # 2. masquerade fully-random: a new port per destination
@@ -118,12 +121,12 @@ run_stun h3 --port 51820 -s $S1 -s $S2
 a1=$(answer $S1) a2=$(answer $S2)
 PUB3=$(lab_site_public_ip 3)
 check "sym: exit 0" [ $rc -eq 0 ]
-check "sym: both servers answered with the NAT's address $PUB3" \
-	[ "${a1%:*}" = "$PUB3" ] && [ "${a2%:*}" = "$PUB3" ]
-check "sym: the two servers saw different ports (${a1##*:}, ${a2##*:})" \
-	[ -n "$a1" ] && [ "${a1##*:}" != "${a2##*:}" ]
-check "sym: a reported port differs from 51820" \
-	[ "${a1##*:}" != 51820 ] || [ "${a2##*:}" != 51820 ]
+checkx "sym: both servers answered with the NAT's address $PUB3" \
+	'[ "${a1%:*}" = "$PUB3" ] && [ "${a2%:*}" = "$PUB3" ]'
+checkx "sym: the two servers saw different ports (${a1##*:}, ${a2##*:})" \
+	'[ -n "$a1" ] && [ -n "$a2" ] && [ "${a1##*:}" != "${a2##*:}" ]'
+checkx "sym: a reported port differs from 51820" \
+	'[ "${a1##*:}" != 51820 ] || [ "${a2##*:}" != 51820 ]'
 check "sym: symmetric-NAT warning printed" has "the NAT looks symmetric"
 check "sym: wireguard-go still holds UDP 51820" wg_holds_port h3
 
@@ -144,20 +147,20 @@ check "failover: second server reports $seen" [ "$(answer $S2)" = "$seen" ]
 # 5. nobody answers: exit 1, every server named
 run_stun h2 --port 51820 -s $DEAD -s 203.0.113.98:3478
 check "all fail: exit 1" [ $rc -eq 1 ]
-check "all fail: both servers named as failed" \
-	has "$DEAD *failed" && has "203.0.113.98:3478 *failed"
+checkx "all fail: both servers named as failed" \
+	'has "$DEAD *failed" && has "203.0.113.98:3478 *failed"'
 
 # 6. the fwmark is on the probes: a policy rule sends marked packets nowhere
 lab_exec h2 ip rule add fwmark 0x5a5a table 90
 lab_exec h2 ip route add unreachable default table 90
 run_stun h2 --port 51820 --fwmark 0x5a5a -s $S1
-check "fwmark: marked probes follow the policy rule (unreachable)" \
-	[ $rc -eq 1 ] && has "failed: .*sending"
+checkx "fwmark: marked probes follow the policy rule (unreachable)" \
+	'[ $rc -eq 1 ] && has "failed: .*sending"'
 lab_exec h2 ip -6 rule add fwmark 0x5a5a table 90
 lab_exec h2 ip -6 route add unreachable default table 90
 run_stun h2 --port 51820 --fwmark 0x5a5a -6 -s $S1V6
-check "fwmark: marked IPv6 probes follow the policy rule (unreachable)" \
-	[ $rc -eq 1 ] && has "failed: sending"
+checkx "fwmark: marked IPv6 probes follow the policy rule (unreachable)" \
+	'[ $rc -eq 1 ] && has "failed: sending"'
 lab_exec h2 ip rule del fwmark 0x5a5a table 90
 lab_exec h2 ip -6 rule del fwmark 0x5a5a table 90
 # The mark is on the probe packets themselves, not only on the route lookup: count
@@ -172,8 +175,8 @@ table inet smstun {
 NFT
 marked() { lab_exec h2 nft list chain inet smstun out | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
 run_stun h2 --port 51820 --fwmark 0x5a5a -s $S1 -6 -4 -s $S1V6
-check "fwmark: without the rule marked probes get through (IPv4 and IPv6)" \
-	[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S1V6)" = "[2001:db8:2::2]:51820" ]
+checkx "fwmark: without the rule marked probes get through (IPv4 and IPv6)" \
+	'[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S1V6)" = "[2001:db8:2::2]:51820" ]'
 check "fwmark: the probes left carrying mark 0x5a5a ($(marked) packets)" [ "$(marked)" -ge 2 ]
 lab_exec h2 nft delete table inet smstun
 
@@ -187,9 +190,56 @@ else
 	printf 'stun:\n  addresses:\n    - stun-a.lab.test:3478\n    - stun-b.lab.test:3478\n' \
 		>"$LAB_DIR/config.yaml"
 	run_stun h2 --port 51820 -c "$LAB_DIR/config.yaml"
-	check "config: servers by name from stun.addresses both answer $seen" \
-		[ "$(answer stun-a.lab.test:3478)" = "$seen" ] &&
-		[ "$(answer stun-b.lab.test:3478)" = "$seen" ]
+	checkx "config: servers by name from stun.addresses both answer $seen" \
+		'[ "$(answer stun-a.lab.test:3478)" = "$seen" ] &&
+		[ "$(answer stun-b.lab.test:3478)" = "$seen" ]'
+fi
+
+# 8. an RFC 3489-era server (stund 0.97): besides XOR-MAPPED-ADDRESS it sends
+# SOURCE-ADDRESS and CHANGED-ADDRESS, which RFC 8489 no longer knows and whose types
+# are comprehension-required; they are ignored with a note
+if command -v stund >/dev/null 2>&1; then
+	lab_bg stun stund stund -h 198.51.100.10 -a 198.51.100.11 -p 3480 -o 3481
+	if lab_wait 10 sh -c "ip netns exec sm-$LAB-stun ss -Huln 'sport = :3480' | grep -q 3480"; then
+		run_stun h2 --port 51820 -s 198.51.100.10:3480
+		checkx "stund: answer reports $seen, old attributes ignored with a note" \
+			'[ "$(answer 198.51.100.10:3480)" = "$seen" ] &&
+			has "note: 2 unknown comprehension-required"'
+	else
+		nok "stund: starts (log: $(tail -n 3 "$LAB_DIR/stund.log" | tr '\n' ' '))"
+	fi
+else
+	echo "skip - stund: not installed"
+fi
+
+# 9. replies with IPv4 options (IHL 6): the filter must find the UDP header after them
+if command -v python3 >/dev/null 2>&1; then
+	lab_bg stun ipopts python3 "$PWD/tests/integration/helpers/stun-responder.py" \
+		198.51.100.10 3490 --ip-options
+	lab_bg stun mapped python3 "$PWD/tests/integration/helpers/stun-responder.py" \
+		198.51.100.10 3491 --mapped-only
+	lab_exec h2 nft -f - <<'NFT'
+table ip smstunopt {
+	chain in {
+		type filter hook input priority 0;
+		ip hdrlength 6 udp sport 3490 udp dport 51820 counter
+	}
+}
+NFT
+	optpkts() { lab_exec h2 nft list chain ip smstunopt in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+	lab_wait 5 sh -c "ip netns exec sm-$LAB-stun ss -Huln 'sport = :3490' | grep -q 3490"
+	run_stun h2 --port 51820 -s 198.51.100.10:3490
+	check "ip options: replies arrived with a 24-byte IPv4 header ($(optpkts) packets)" \
+		[ "$(optpkts)" -ge 1 ]
+	check "ip options: the reply got through the filter and reports $seen" \
+		[ "$(answer 198.51.100.10:3490)" = "$seen" ]
+	lab_exec h2 nft delete table ip smstunopt
+	lab_wait 5 sh -c "ip netns exec sm-$LAB-stun ss -Huln 'sport = :3491' | grep -q 3491"
+	run_stun h2 --port 51820 -s 198.51.100.10:3491
+	checkx "mapped-only: MAPPED-ADDRESS fallback reports $seen" \
+		'[ "$(answer 198.51.100.10:3491)" = "$seen" ] && has "RFC 3489 MAPPED-ADDRESS"'
+else
+	echo "skip - ip options and mapped-only replies: python3 not installed"
 fi
 
 check "coturn servers still running" kill -0 "$(cat "$LAB_DIR/stun-a.pid")"
