@@ -114,6 +114,12 @@ else
 	check "prc -i: reads port 51820 from $IF2" has "local UDP port 51820 of $IF2"
 	checkx "prc -i: both servers report $seen" \
 		'[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S2)" = "$seen" ]'
+	# the device's fwmark is put on the probes
+	lab_exec h2 wg set "$IF2" fwmark 0x77
+	run_stun h2 -i "$IF2" -s $S1
+	checkx "prc -i: uses $IF2's fwmark 0x77 and still gets $seen" \
+		'has "of $IF2, fwmark 0x77" && [ "$(answer $S1)" = "$seen" ]'
+	lab_exec h2 wg set "$IF2" fwmark 0
 fi
 
 # 2. masquerade fully-random: a new port per destination
