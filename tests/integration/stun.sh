@@ -105,22 +105,20 @@ check "prc: wireguard-go still holds UDP 51820" wg_holds_port h2
 check "prc: wireguard-go still passes traffic after probing" \
 	lab_wait 10 ping_peer h2 198.18.0.4
 
-# 1b. the same through -i (needs the WireGuard backend, branch wg)
+# 1b. the same through -i: port and fwmark read from the WireGuard device (UAPI)
 run_stun h2 -i "$IF2" -s $S1 -s $S2
-if has "not in this build"; then
-	echo "skip - prc -i $IF2: WireGuard backend not merged into this build yet"
-else
-	check "prc -i: exit 0" [ $rc -eq 0 ]
-	check "prc -i: reads port 51820 from $IF2" has "local UDP port 51820 of $IF2"
-	checkx "prc -i: both servers report $seen" \
-		'[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S2)" = "$seen" ]'
-	# the device's fwmark is put on the probes
-	lab_exec h2 wg set "$IF2" fwmark 0x77
-	run_stun h2 -i "$IF2" -s $S1
-	checkx "prc -i: uses $IF2's fwmark 0x77 and still gets $seen" \
-		'has "of $IF2, fwmark 0x77" && [ "$(answer $S1)" = "$seen" ]'
-	lab_exec h2 wg set "$IF2" fwmark 0
-fi
+check "prc -i: exit 0" [ $rc -eq 0 ]
+check "prc -i: reads port 51820 from $IF2" has "local UDP port 51820 of $IF2"
+checkx "prc -i: both servers report $seen" \
+	'[ "$(answer $S1)" = "$seen" ] && [ "$(answer $S2)" = "$seen" ]'
+lab_exec h2 wg set "$IF2" fwmark 0x77
+run_stun h2 -i "$IF2" -s $S1
+checkx "prc -i: uses $IF2's fwmark 0x77 and still gets $seen" \
+	'has "of $IF2, fwmark 0x77" && [ "$(answer $S1)" = "$seen" ]'
+lab_exec h2 wg set "$IF2" fwmark 0
+run_stun h2 -i smstunnone -s $S1
+checkx "-i with no such interface: exit 1 and says so" \
+	'[ $rc -eq 1 ] && has "smstunnone"'
 
 # 2. masquerade fully-random: a new port per destination
 run_stun h3 --port 51820 -s $S1 -s $S2
