@@ -17,6 +17,7 @@ static const struct command {
 	{ "status", cmd_status, "show what the running daemon sees (--json for scripts)" },
 	{ "refresh", cmd_refresh, "ask the running daemon to re-discover and re-fetch now" },
 	{ "show", cmd_show, "show the WireGuard interfaces as stunmesh sees them (read-only)" },
+	{ "stun", cmd_stun, "show the public endpoint NAT gives a WireGuard port, per STUN server" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };
