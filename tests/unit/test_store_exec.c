@@ -154,6 +154,16 @@ static void test_response_parse(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (!exec_response_parse((const uint8_t *)bad[i], strlen(bad[i]), &r, &e))
 			fail_msg("accepted: %s", bad[i]);
+	/* Go's field rules: a later null keeps the value, a wrong type anywhere fails. */
+	{
+		const char *t = "{\"success\":true,\"Success\":null,\"value\":\"ab\"}";
+
+		assert_int_equal(exec_response_parse((const uint8_t *)t, strlen(t), &r, &e), 0);
+		assert_true(r.success);
+		exec_response_free(&r);
+		t = "{\"success\":1,\"success\":true}";
+		assert_int_equal(exec_response_parse((const uint8_t *)t, strlen(t), &r, &e), -EINVAL);
+	}
 	assert_int_equal(exec_response_parse((const uint8_t *)"{\"error\":null}", 14, &r, &e), 0);
 	assert_false(r.success);
 	assert_null(r.error);
