@@ -390,7 +390,8 @@ int child_start(struct loop *l, const struct logger *log, const struct child_spe
 		child_free(c);
 		return -ENOMEM;
 	}
-	memcpy(c->inbuf, spec->input, spec->input_len);
+	if (spec->input_len)
+		memcpy(c->inbuf, spec->input, spec->input_len);
 	c->in_len = spec->input_len;
 	loop_timer_init(&c->timer, on_timer, c);
 
