@@ -367,6 +367,21 @@ static void test_concurrent(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(quick[i].status, STORE_OK);
 	assert_int_equal(hung.calls, 0);
+	/* Cancelling by argument: only that one goes. */
+	{
+		static struct outcome keep, drop;
+
+		memset(&keep, 0, sizeof(keep));
+		memset(&drop, 0, sizeof(drop));
+		assert_int_equal(store_get(fast, KEY_B, 0, outcome_cb, &drop), 0);
+		assert_int_equal(store_get(fast, KEY_B, 0, outcome_cb, &keep), 0);
+		assert_int_equal(store_get(fast, KEY_A, 0, outcome_cb, &drop), 0);
+		store_cancel(fast, &drop);
+		assert_true(wait_done(f->loop, &keep, 5000) < 5000);
+		assert_int_equal(keep.status, STORE_OK);
+		loop_run_once(f->loop, 100);
+		assert_int_equal(drop.calls, 0);
+	}
 	/* Freeing with the slow one in flight kills it; no callback. */
 	store_free(slow);
 	store_free(fast);
