@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The exec store with real plugin processes: the seed README's Python example
+ * ("operation") and a stunmesh-go-style sh plugin ("action") round trip; plugins that
+ * hang, crash, print garbage or flood stdout end as errors within the timeout and
+ * leave no process behind; not found is told apart; stderr reaches the debug log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+
+#include "store-exec.h"
+#include "store_test.h"
+
+#define TIMEOUT_MS 400 /* for the plugins that hang */
+#define SLACK_MS 5000	/* for the others, so a loaded machine does not turn them into timeouts */
+
+static int64_t timeout_for(const char *mode)
+{
+	return strncmp(mode, "hang", 4) ? SLACK_MS : TIMEOUT_MS;
+}
+
+struct fixture {
+	struct loop *loop;
+	struct logger log;
+	char *logbuf;
+	size_t loglen;
+	char *dir;
+	char pidfile[600];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct errbuf e;
+
+	if (!f || loop_new(&f->loop, &e) || !(f->dir = make_tmpdir()))
+		return -1;
+	log_init(&f->log, open_memstream(&f->logbuf, &f->loglen));
+	f->log.level = LOG_DEBUG;
+	snprintf(f->pidfile, sizeof(f->pidfile), "%s/pid", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	loop_free(f->loop);
+	fclose(f->log.out);
+	free(f->logbuf);
+	remove_tree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct store *new_store(struct fixture *f, const char *command, const char *a0,
+			       const char *a1)
+{
+	char *args[2] = { (char *)a0, (char *)a1 };
+	struct config_plugin cfg = {
+		.name = "t",
+		.type = PLUGIN_EXEC,
+		.command = (char *)command,
+		.args = args,
+		.n_args = a1 ? 2 : a0 ? 1 : 0,
+		.timeout_ms = TIMEOUT_MS,
+	};
+	struct store_env env = { f->loop, &f->log };
+	struct store *s = NULL;
+	struct errbuf e;
+
+	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
+	return s;
+}
+
+static void round_trip(struct fixture *f, struct store *s)
+{
+	static struct outcome o;
+
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 5000) >= 0);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+	assert_true(do_set(f->loop, s, KEY_A, VALUE_A, 0, &o, 5000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 5000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	assert_string_equal(o.value, VALUE_A);
+	assert_true(do_get(f->loop, s, KEY_B, 0, &o, 5000) >= 0);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+}
+
+static void test_seed_python_plugin(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+
+	s = new_store(f, "python3", "tests/plugins/seed-storage.py", f->dir);
+	s->timeout_ms = 10000; /* interpreter start-up on a busy machine */
+	round_trip(f, s);
+	store_free(s);
+}
+
+static void test_action_sh_plugin(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+
+	/* Its not-found answer comes with exit status 1, as stunmesh-go's contrib
+	 * Cloudflare plugin does. */
+	s = new_store(f, "/bin/sh", "tests/plugins/action-storage.sh", f->dir);
+	s->timeout_ms = 5000;
+	round_trip(f, s);
+	store_free(s);
+}
+
+static void test_request_line(void **state)
+{
+	struct strbuf sb = { 0 };
+
+	(void)state;
+	assert_int_equal(exec_request_build(false, KEY_B, NULL, &sb), 0);
+	assert_string_equal(sb.buf, "{\"action\":\"get\",\"operation\":\"get\",\"key\":\"" KEY_B
+				    "\"}\n");
+	sb_free(&sb);
+	assert_int_equal(exec_request_build(true, KEY_A, VALUE_A, &sb), 0);
+	assert_string_equal(sb.buf, "{\"action\":\"set\",\"operation\":\"set\",\"key\":\"" KEY_A
+				    "\",\"value\":\"" VALUE_A "\"}\n");
+	sb_free(&sb);
+}
+
+static void test_response_parse(void **state)
+{
+	struct exec_response r;
+	struct errbuf e;
+	static const char *ok[] = {
+		"{\"success\":true,\"value\":\"ab\"}",
+		"\n  {\"SUCCESS\":true,\"Value\":\"ab\",\"other\":[1,2]} junk after",
+		"{\"success\":false,\"value\":\"zz\",\"success\":true,\"value\":\"ab\"}",
+	};
+	static const char *bad[] = {
+		"", "   \n", "hello", "[true]", "\"x\"", "{\"success\":\"true\"}",
+		"{\"success\":1}", "{\"value\":5}", "{\"error\":{}}", "{\"success\":true",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(exec_response_parse((const uint8_t *)ok[i], strlen(ok[i]), &r, &e),
+				 0);
+		assert_true(r.success);
+		assert_string_equal(r.value, "ab");
+		assert_null(r.error);
+		exec_response_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!exec_response_parse((const uint8_t *)bad[i], strlen(bad[i]), &r, &e))
+			fail_msg("accepted: %s", bad[i]);
+	/* Go's field rules: a later null keeps the value, a wrong type anywhere fails. */
+	{
+		const char *t = "{\"success\":true,\"Success\":null,\"value\":\"ab\"}";
+
+		assert_int_equal(exec_response_parse((const uint8_t *)t, strlen(t), &r, &e), 0);
+		assert_true(r.success);
+		exec_response_free(&r);
+		t = "{\"success\":1,\"success\":true}";
+		assert_int_equal(exec_response_parse((const uint8_t *)t, strlen(t), &r, &e), -EINVAL);
+	}
+	assert_int_equal(exec_response_parse((const uint8_t *)"{\"error\":null}", 14, &r, &e), 0);
+	assert_false(r.success);
+	assert_null(r.error);
+	exec_response_free(&r);
+}
+
+/* Runs `misbehave.sh mode` as an exec plugin; returns how long the get took. */
+static int64_t misbehave(struct fixture *f, const char *mode, struct outcome *o, uint32_t fwmark)
+{
+	char *args[3] = { "tests/plugins/misbehave.sh", (char *)mode, f->pidfile };
+	struct config_plugin cfg = {
+		.name = "bad",
+		.type = PLUGIN_EXEC,
+		.command = "/bin/sh",
+		.args = args,
+		.n_args = 3,
+		.timeout_ms = timeout_for(mode),
+	};
+	struct store_env env = { f->loop, &f->log };
+	struct store *s = NULL;
+	struct errbuf e;
+	int64_t ms;
+
+	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
+	ms = do_get(f->loop, s, KEY_A, fwmark, o, cfg.timeout_ms + 3000);
+	assert_true(ms >= 0);
+	assert_int_equal(o->calls, 1);
+	store_free(s);
+	return ms;
+}
+
+static void expect_error(struct fixture *f, const char *mode, const char *words)
+{
+	static struct outcome o;
+	int64_t ms = misbehave(f, mode, &o, 0);
+
+	assert_int_equal(o.status, STORE_ERROR);
+	if (!strstr(o.error, words))
+		fail_msg("%s: '%s' does not say '%s'", mode, o.error, words);
+	/* Within the timeout, plus the time to reap. */
+	if (ms > timeout_for(mode) + 1000)
+		fail_msg("%s took %lld ms", mode, (long long)ms);
+}
+
+static void test_hang(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_error(f, "hang", "timed out");
+	expect_error(f, "hang-term", "timed out");
+}
+
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *fp;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return true;
+	p = fgets(buf, sizeof(buf), fp);
+	fclose(fp);
+	/* A zombie waiting for its new parent (init) to reap it is gone for our needs. */
+	p = p ? strrchr(buf, ')') : NULL;
+	return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* The plugin's helper holds stdout open; it is killed with the plugin's group. */
+static void test_hang_group(void **state)
+{
+	struct fixture *f = *state;
+	FILE *fp;
+	int pid = 0;
+
+	expect_error(f, "hang-group", "timed out");
+	fp = fopen(f->pidfile, "r");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%d", &pid), 1);
+	fclose(fp);
+	for (int i = 0; i < 50 && !process_gone(pid); i++)
+		usleep(20000);
+	if (!process_gone(pid)) {
+		kill(pid, SIGKILL);
+		fail_msg("helper %d survived its plugin", pid);
+	}
+}
+
+static void test_crash(void **state)
+{
+	expect_error(*state, "crash", "signal 11");
+}
+
+static void test_garbage(void **state)
+{
+	expect_error(*state, "garbage", "bad answer");
+}
+
+static void test_flood(void **state)
+{
+	expect_error(*state, "flood", "output too large");
+}
+
+static void test_exit_codes(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_error(f, "exit-after-success", "exit status 3");
+	expect_error(f, "fail-message", "plugin error: backend down");
+	expect_error(f, "fail-stderr", "connection refused");
+}
+
+static void test_missing_command(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+	struct store *s = new_store(f, "/nonexistent/stunmesh-plugin", NULL, NULL);
+
+	s->timeout_ms = SLACK_MS;
+
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 2000) >= 0);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.status, STORE_ERROR);
+	assert_non_null(strstr(o.error, "cannot run"));
+	store_free(s);
+}
+
+static void test_answers(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+
+	misbehave(f, "notfound", &o, 0);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+	misbehave(f, "empty-value", &o, 0);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+	misbehave(f, "trailing", &o, 0);
+	assert_int_equal(o.status, STORE_OK);
+	assert_string_equal(o.value, "abcd");
+	/* stderr is tolerated in bulk and does not count as stdout. */
+	misbehave(f, "flood-stderr", &o, 0);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+}
+
+static void test_fwmark_env(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+
+	setenv("STUNMESH_FWMARK", "999", 1); /* inherited values never leak through */
+	misbehave(f, "fwmark", &o, 0x1234);
+	assert_int_equal(o.status, STORE_OK);
+	assert_string_equal(o.value, "4660");
+	misbehave(f, "fwmark", &o, 0);
+	assert_string_equal(o.value, "none");
+	unsetenv("STUNMESH_FWMARK");
+}
+
+static void test_stderr_logged(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+
+	misbehave(f, "stderr-lines", &o, 0);
+	assert_int_equal(o.status, STORE_OK);
+	fflush(f->log.out);
+	assert_non_null(strstr(f->logbuf, "plugin bad (get " KEY_A "): stderr: first line"));
+	assert_non_null(strstr(f->logbuf, "stderr: second line"));
+}
+
+/* Many at once: a slow plugin does not hold up the others. */
+static void test_concurrent(void **state)
+{
+	struct fixture *f = *state;
+	struct store *slow = NULL, *fast;
+	char *args[3] = { "tests/plugins/misbehave.sh", "hang", f->pidfile };
+	struct config_plugin cfg = { .name = "slow", .type = PLUGIN_EXEC, .command = "/bin/sh",
+				     .args = args, .n_args = 3, .timeout_ms = 20000 };
+	struct store_env env = { f->loop, &f->log };
+	static struct outcome hung, quick[4];
+	struct errbuf e;
+
+	assert_int_equal(store_new(&cfg, &env, &slow, &e), 0);
+	fast = new_store(f, "/bin/sh", "tests/plugins/action-storage.sh", f->dir);
+	fast->timeout_ms = SLACK_MS;
+	memset(&hung, 0, sizeof(hung));
+	assert_int_equal(store_get(slow, KEY_A, 0, outcome_cb, &hung), 0);
+	for (int i = 0; i < 4; i++) {
+		memset(&quick[i], 0, sizeof(quick[i]));
+		assert_int_equal(store_set(fast, KEY_B, VALUE_A, 0, outcome_cb, &quick[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_true(wait_done(f->loop, &quick[i], 5000) < 5000);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(quick[i].status, STORE_OK);
+	assert_int_equal(hung.calls, 0);
+	/* Cancelling by argument: only that one goes. */
+	{
+		static struct outcome keep, drop;
+
+		memset(&keep, 0, sizeof(keep));
+		memset(&drop, 0, sizeof(drop));
+		assert_int_equal(store_get(fast, KEY_B, 0, outcome_cb, &drop), 0);
+		assert_int_equal(store_get(fast, KEY_B, 0, outcome_cb, &keep), 0);
+		assert_int_equal(store_get(fast, KEY_A, 0, outcome_cb, &drop), 0);
+		store_cancel(fast, &drop);
+		assert_true(wait_done(f->loop, &keep, 5000) < 5000);
+		assert_int_equal(keep.status, STORE_OK);
+		loop_run_once(f->loop, 100);
+		assert_int_equal(drop.calls, 0);
+	}
+	/* Freeing with the slow one in flight kills it; no callback. */
+	store_free(slow);
+	store_free(fast);
+	loop_run_once(f->loop, 50);
+	assert_int_equal(hung.calls, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_line),
+		cmocka_unit_test(test_response_parse),
+		cmocka_unit_test_setup_teardown(test_seed_python_plugin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_action_sh_plugin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwmark_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_logged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
