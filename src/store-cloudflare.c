@@ -385,8 +385,9 @@ static void retry_or_fail(struct cf_op *co, long retry_after_s)
 		snprintf(msg, sizeof(msg), "%s (gave up after %d tries)", co->last_error,
 			 co->tries);
 	} else if (now + delay >= co->deadline) {
-		snprintf(msg, sizeof(msg), "%s (no time left for a retry in %lld ms)",
-			 co->last_error, (long long)co->op->store->timeout_ms);
+		snprintf(msg, sizeof(msg), "%s (tried %d time%s; a retry in %lld ms would pass the %lld ms timeout)",
+			 co->last_error, co->tries, co->tries == 1 ? "" : "s", (long long)delay,
+			 (long long)co->op->store->timeout_ms);
 	} else {
 		log_debug(co->cf->log, "cloudflare %s: %s; retrying in %lld ms", co->op->store->name,
 			  co->last_error, (long long)delay);
