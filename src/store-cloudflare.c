@@ -322,7 +322,7 @@ static int request(struct cf_op *co, const char *method, const char *path, char 
 		    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method))
 			return -EINVAL;
 	}
-	log_debug(cf->log, "cloudflare: %s %s", method, path);
+	log_debug(cf->log, "cloudflare %s: %s %s", co->op->store->name, method, path);
 	if (curl_multi_add_handle(cf->multi, h)) {
 		curl_easy_cleanup(h);
 		co->easy = NULL;
@@ -391,10 +391,6 @@ static void retry_or_fail(struct cf_op *co, long retry_after_s)
 	} else {
 		log_debug(co->cf->log, "cloudflare %s: %s; retrying in %lld ms", co->op->store->name,
 			  co->last_error, (long long)delay);
-		/* A write is retried from the lookup: a create whose answer was lost may
-		 * have made the record, and must become an update, not a duplicate. */
-		if (co->phase == CF_WRITE)
-			co->phase = CF_LOOKUP;
 		if (!loop_timer_arm(co->cf->loop, &co->retry, delay))
 			return;
 		snprintf(msg, sizeof(msg), "out of memory");
@@ -434,6 +430,9 @@ static int start_write(struct cf_op *co, const char *existing_id)
 	return r;
 }
 
+/* Starts the operation, or restarts it after a failed try: a retried write starts
+ * again from the lookup, since a create whose answer was lost may have made the
+ * record, which must then be updated, not duplicated. */
 static int start_phase(struct cf_op *co)
 {
 	struct cf_store *cf = co->cf;
@@ -793,6 +792,9 @@ static int cf_init(struct store *s, const struct config_plugin *cfg, struct errb
 		r = add_header(cf, "Content-Type: application/json");
 	if (!r)
 		r = add_header(cf, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip before a larger body. */
+	if (!r)
+		r = add_header(cf, "Expect:");
 	if (r) {
 		err_set(e, r, "out of memory");
 		goto fail;

@@ -21,9 +21,12 @@ and listed back in zone-file form, "chunk1" "chunk2"; an identical record (same 
 name, content) cannot be created twice (81058); a 429 carries Retry-After and code 971.
 
 Control (no token needed; for the tests):
-  POST /_fake/fault   {"status":429|500|..., "count":N, "retry_after":S, "hang":S,
-                       "html":bool}   answer the next N API requests that way
-                       (hang: sleep S seconds first, then answer normally if no status)
+  POST /_fake/fault   {"status":429|500|..., "count":N, "skip":K, "retry_after":S,
+                       "hang":S, "html":bool, "commit":bool}
+                       after K more normal requests, answer the next N API requests
+                       with that status (hang: sleep S seconds first, and answer
+                       normally when there is no status; commit: carry the request
+                       out, then answer with the failure, as when a reply is lost)
   GET  /_fake/log     the API requests so far: [{"method","path","query","body"}]
   GET  /_fake/records the record table
   POST /_fake/reset   forget records, log and faults
@@ -170,7 +173,10 @@ class Handler(BaseHTTPRequestHandler):
             STATE.log.append({"method": method, "path": url.path, "query": query,
                               "body": body})
             fault = STATE.fault
-            if fault:
+            if fault and fault.get("skip", 0) > 0:
+                fault["skip"] -= 1
+                fault = None
+            elif fault:
                 fault["count"] -= 1
                 if fault["count"] <= 0:
                     STATE.fault = None
@@ -178,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("hang"):
                 time.sleep(fault["hang"])
             status = fault.get("status")
-            if status:
+            if status and not fault.get("commit"):
                 return self.answer_fault(status, fault)
         if self.headers.get("Authorization") != "Bearer " + STATE.token:
             return self.send_json(403, err(10000, "Authentication error"))
@@ -189,6 +195,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, err(6007, "Malformed JSON in request body"))
         with STATE.lock:
             status, obj = self.api(method, parts, query, body)
+        if fault and fault.get("status") and fault.get("commit"):
+            # The request took effect but its answer is lost in a failure.
+            return self.answer_fault(fault["status"], fault)
         self.send_json(status, obj)
 
     def answer_fault(self, status, fault):

@@ -387,13 +387,36 @@ static void test_429_retried(void **state)
 	/* Retry-After: 2 was honoured (not the 1 s backoff). */
 	if (ms < 1900)
 		fail_msg("retried after %lld ms", (long long)ms);
-	/* A 429 on the write is retried through the lookup. */
-	fault("{\"status\":429,\"count\":1,\"retry_after\":1}");
+	/* A 429 on the write (after the lookup) is retried through the lookup. */
+	assert_int_equal(count_requests("PATCH", NULL), 0);
+	fault("{\"status\":429,\"count\":1,\"skip\":1,\"retry_after\":1}");
 	assert_true(do_set(f->loop, s, KEY_A, VALUE_B, 0, &o, 6000) >= 0);
 	if (o.status != STORE_OK)
 		fail_msg("set after a 429: %s", o.error);
+	assert_int_equal(count_requests("PATCH", NULL), 2);
 	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 6000) >= 0);
 	assert_string_equal(o.value, VALUE_B);
+	store_free(s);
+}
+
+/* A create that worked but whose answer was lost (a 502 after the fact) is not
+ * repeated as a second record: the retry looks the record up again and finds it. */
+static void test_lost_create_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = new_store(f);
+	static struct outcome o;
+	cJSON *recs;
+
+	assert_true(do_get(f->loop, s, KEY_B, 0, &o, 6000) >= 0); /* caches the zone id */
+	fault("{\"status\":502,\"count\":1,\"skip\":1,\"commit\":true}");
+	assert_true(do_set(f->loop, s, KEY_A, VALUE_A, 0, &o, 6000) >= 0);
+	if (o.status != STORE_OK)
+		fail_msg("set after a lost answer: %s", o.error);
+	assert_int_equal(count_requests("POST", NULL), 1);
+	recs = control_json("/_fake/records");
+	assert_int_equal(cJSON_GetArraySize(recs), 1);
+	cJSON_Delete(recs);
 	store_free(s);
 }
 
@@ -731,6 +754,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_subdomain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_429_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_create_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_403_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_500_until_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_until_timeout, setup, teardown),
