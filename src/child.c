@@ -72,6 +72,18 @@ static void kill_group(struct child *c)
 		kill(-c->pid, SIGKILL);
 }
 
+#define KILL_GRACE_MS 1000
+
+/* Kills the group for a reason (timeout, overflow) and waits a little for the exit, so
+ * the operation ends at most KILL_GRACE_MS after the kill whatever the process does. */
+static void kill_now(struct child *c, enum child_end why)
+{
+	c->end = why;
+	kill_group(c);
+	if (loop_timer_arm(c->loop, &c->timer, KILL_GRACE_MS))
+		loop_timer_cancel(c->loop, &c->timer); /* then the exit alone ends it */
+}
+
 void child_abort(struct child *c)
 {
 	if (!c)
@@ -165,19 +177,12 @@ static bool drain(struct child *c, int *fd)
 			take_stderr(c, buf, (size_t)n);
 			continue;
 		}
-		if (c->out.len + (size_t)n > c->out_max) {
-			/* Whatever it is printing, it is not a store answer. */
+		/* Whatever it is printing beyond the cap, it is not a store answer. */
+		if (c->out.len + (size_t)n > c->out_max || sb_append(&c->out, buf, (size_t)n)) {
 			log_debug(c->log, "%s: more than %zu bytes on stdout, killing it", c->label,
 				  c->out_max);
-			c->end = CHILD_OVERFLOW;
-			kill_group(c);
 			close_fd(c, fd);
-			return false;
-		}
-		if (sb_append(&c->out, buf, (size_t)n)) {
-			c->end = CHILD_OVERFLOW;
-			kill_group(c);
-			close_fd(c, fd);
+			kill_now(c, CHILD_OVERFLOW);
 			return false;
 		}
 	}
@@ -251,10 +256,17 @@ static void on_timer(struct loop *l, void *arg)
 		finish(c);
 		return;
 	}
-	log_debug(c->log, "%s: no answer after %" PRId64 " ms, killing it", c->label,
-		  c->timeout_ms);
-	c->end = CHILD_TIMEOUT;
-	kill_group(c);
+	if (c->end == CHILD_EXITED) {
+		log_debug(c->log, "%s: no answer after %" PRId64 " ms, killing it", c->label,
+			  c->timeout_ms);
+		kill_now(c, CHILD_TIMEOUT);
+		return;
+	}
+	/* Killed, but not gone (stuck in the kernel, e.g. on a dead NFS mount): report
+	 * anyway; the loop still reaps it whenever it ends. */
+	log_warn(c->log, "%s: pid %d does not die, giving up on it", c->label, (int)c->pid);
+	loop_child_forget(c->loop, c->pid);
+	finish(c);
 }
 
 static char **make_env(uint32_t fwmark)
@@ -390,7 +402,8 @@ int child_start(struct loop *l, const struct logger *log, const struct child_spe
 		child_free(c);
 		return -ENOMEM;
 	}
-	memcpy(c->inbuf, spec->input, spec->input_len);
+	if (spec->input_len)
+		memcpy(c->inbuf, spec->input, spec->input_len);
 	c->in_len = spec->input_len;
 	loop_timer_init(&c->timer, on_timer, c);
 

@@ -475,6 +475,7 @@ static void finish_stun(struct pstate *ps, struct stun_keys *sk, bool have_stun_
 		cfg->stun_defaulted = true;
 		return; /* keep the default server set by config_defaults */
 	}
+	cfg->stun_defaulted = false;
 	list = calloc(sk->n_addresses + 2, sizeof(*list));
 	if (!list) {
 		ps->oom = true;

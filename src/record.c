@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "record.h"
+#include "jsonfield.h"
 #include "sha1.h"
 
 #include <arpa/inet.h>
-#include <cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 _Static_assert(RECORD_NONCE_LEN == crypto_box_NONCEBYTES, "nonce size");
 _Static_assert(RECORD_TAG_LEN == crypto_box_MACBYTES, "tag size");
@@ -162,30 +161,16 @@ int record_json_build(const struct record *r, struct strbuf *out)
 	return 0;
 }
 
-/* Go's decoder assigns every key that folds to the field name, in input order, so the
- * last one wins; cJSON_GetObjectItem would return the first. */
-static const cJSON *last_field(const cJSON *obj, const char *name)
-{
-	const cJSON *found = NULL;
-
-	for (const cJSON *c = obj->child; c; c = c->next)
-		if (c->string && !strcasecmp(c->string, name))
-			found = c;
-	return found;
-}
-
 static int parse_endpoint_field(const cJSON *obj, const char *name, int family,
 				union wg_sockaddr *out, struct errbuf *e)
 {
-	const cJSON *v = last_field(obj, name);
+	const cJSON *v;
 	int r;
 
 	out->sa.sa_family = AF_UNSPEC;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (json_field(obj, name, cJSON_String, &v))
 		return err_set(e, -EINVAL, "\"%s\" is not a string", name);
-	if (!*v->valuestring)
+	if (!v || !*v->valuestring)
 		return 0;
 	r = record_endpoint_parse(v->valuestring, strlen(v->valuestring), family, out, e);
 	if (r)
@@ -224,12 +209,15 @@ int record_json_parse(const uint8_t *buf, size_t len, struct record *out, struct
 	r = parse_endpoint_field(root, "ipv6", AF_INET6, &rec.ipv6, e);
 	if (r)
 		goto out;
-	ts = last_field(root, "ts");
-	if (ts && !cJSON_IsNull(ts)) {
+	if (json_field(root, "ts", cJSON_Number, &ts)) {
+		r = err_set(e, -EINVAL, "\"ts\" is not a number");
+		goto out;
+	}
+	if (ts) {
 		double d = ts->valuedouble;
 
 		/* Integral and exactly representable; 2^53 is far beyond any real clock. */
-		if (!cJSON_IsNumber(ts) || !(d >= 0 && d <= 9007199254740992.0) || d != floor(d)) {
+		if (!(d >= 0 && d <= 9007199254740992.0) || d != floor(d)) {
 			r = err_set(e, -EINVAL, "\"ts\" is not a non-negative integer");
 			goto out;
 		}

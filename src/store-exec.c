@@ -11,13 +11,13 @@
 #include "store.h"
 #include "store-exec.h"
 #include "child.h"
+#include "jsonfield.h"
 
 #include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int exec_request_build(bool is_set, const char *key, const char *value, struct strbuf *out)
 {
@@ -32,26 +32,14 @@ int exec_request_build(bool is_set, const char *key, const char *value, struct s
 	return sb_puts(out, "}\n");
 }
 
-static const cJSON *last_field(const cJSON *obj, const char *name)
-{
-	const cJSON *found = NULL;
-
-	for (const cJSON *c = obj->child; c; c = c->next)
-		if (c->string && !strcasecmp(c->string, name))
-			found = c;
-	return found;
-}
-
 static int string_field(const cJSON *obj, const char *name, char **out, struct errbuf *e)
 {
-	const cJSON *v = last_field(obj, name);
+	const cJSON *v;
 
 	*out = NULL;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (json_field(obj, name, cJSON_String, &v))
 		return err_set(e, -EINVAL, "\"%s\" is not a string", name);
-	if (!*v->valuestring)
+	if (!v || !*v->valuestring)
 		return 0;
 	*out = strdup(v->valuestring);
 	return *out ? 0 : err_set(e, -ENOMEM, "out of memory");
@@ -77,14 +65,11 @@ int exec_response_parse(const uint8_t *buf, size_t len, struct exec_response *ou
 		r = err_set(e, -EINVAL, "stdout is not a JSON object");
 		goto out;
 	}
-	ok = last_field(root, "success");
-	if (ok && !cJSON_IsNull(ok)) {
-		if (!cJSON_IsBool(ok)) {
-			r = err_set(e, -EINVAL, "\"success\" is not a boolean");
-			goto out;
-		}
-		resp.success = cJSON_IsTrue(ok);
+	if (json_field(root, "success", cJSON_True, &ok)) {
+		r = err_set(e, -EINVAL, "\"success\" is not a boolean");
+		goto out;
 	}
+	resp.success = ok && cJSON_IsTrue(ok);
 	r = string_field(root, "value", &resp.value, e);
 	if (!r)
 		r = string_field(root, "error", &resp.error, e);

@@ -72,6 +72,30 @@ static void unlink_op(struct store_op *op)
 	}
 }
 
+static void abandon(struct store *s, struct store_op *op)
+{
+	loop_timer_cancel(s->loop, &op->later);
+	if (s->ops->cancel)
+		s->ops->cancel(s, op);
+	op_free(op);
+}
+
+void store_cancel(struct store *s, void *arg)
+{
+	struct store_op **p = &s->pending;
+
+	while (*p) {
+		struct store_op *op = *p;
+
+		if (op->arg == arg) {
+			*p = op->next;
+			abandon(s, op);
+		} else {
+			p = &op->next;
+		}
+	}
+}
+
 void store_free(struct store *s)
 {
 	if (!s)
@@ -80,10 +104,7 @@ void store_free(struct store *s)
 		struct store_op *op = s->pending;
 
 		s->pending = op->next;
-		loop_timer_cancel(s->loop, &op->later);
-		if (s->ops->cancel)
-			s->ops->cancel(s, op);
-		op_free(op);
+		abandon(s, op);
 	}
 	if (s->ops->destroy)
 		s->ops->destroy(s);

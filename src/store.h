@@ -107,6 +107,10 @@ int store_get(struct store *s, const char *key, uint32_t fwmark, store_cb cb, vo
 int store_set(struct store *s, const char *key, const char *value, uint32_t fwmark, store_cb cb,
 	      void *arg);
 
+/* Abandons every pending operation whose callback argument is arg (a peer going away):
+ * their callbacks will not run; plugin processes are killed. */
+void store_cancel(struct store *s, void *arg);
+
 /* For the kinds: report and free op. value for a successful get, error for failures. */
 void store_op_done(struct store_op *op, enum store_status st, const char *value,
 		   const char *error);

@@ -258,6 +258,13 @@ static void test_json_parse_rules(void **state)
 	assert_int_equal(r.ipv6.sa.sa_family, AF_UNSPEC);
 	assert_true(r.has_ts);
 	assert_int_equal(r.ts, 5);
+	/* A later null keeps the earlier value; a wrong type anywhere fails, as in Go. */
+	assert_int_equal(parse_str("{\"ipv4\":\"203.0.113.1:2\",\"IPV4\":null}", &r, &e), 0);
+	assert_int_equal(r.ipv4.sa.sa_family, AF_INET);
+	assert_int_equal(parse_str("{\"ipv4\":\"203.0.113.1:2\",\"ipv4\":\"\"}", &r, &e), 0);
+	assert_int_equal(r.ipv4.sa.sa_family, AF_UNSPEC);
+	assert_int_equal(parse_str("{\"ipv4\":1,\"ipv4\":\"203.0.113.1:2\"}", &r, &e), -EINVAL);
+	assert_int_equal(parse_str("{\"ts\":\"1\",\"ts\":2}", &r, &e), -EINVAL);
 	assert_int_equal(parse_str("{}", &r, &e), 0);
 	assert_int_equal(r.ipv4.sa.sa_family, AF_UNSPEC);
 	assert_false(r.has_ts);

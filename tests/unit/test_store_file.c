@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <sodium.h>
+
+#include "record.h"
 #include "store_test.h"
 
 struct fixture {
@@ -245,6 +249,47 @@ static void test_free_with_pending(void **state)
 	assert_int_equal(o.calls, 0);
 }
 
+/* The whole path one publish and one fetch take, with the vector keys: the device
+ * seals for the peer and writes its key; the peer reads that key and opens. */
+static void test_record_through_store(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+	uint8_t dev_priv[32], dev_pub[32], peer_priv[32], peer_pub[32];
+	char wkey[RECORD_KEY_HEX_LEN + 1], rkey[RECORD_KEY_HEX_LEN + 1], *hex = NULL;
+	struct record rec, got;
+	union wg_sockaddr ep;
+	struct errbuf e;
+
+	assert_true(sodium_init() >= 0);
+	memset(dev_priv, 1, 32);
+	memset(peer_priv, 2, 32);
+	crypto_scalarmult_base(dev_pub, dev_priv);
+	crypto_scalarmult_base(peer_pub, peer_priv);
+	memset(&rec, 0, sizeof(rec));
+	rec.ipv4.in.sin_family = AF_INET;
+	rec.ipv4.in.sin_port = htons(51820);
+	inet_pton(AF_INET, "203.0.113.7", &rec.ipv4.in.sin_addr);
+	rec.has_ts = true;
+	rec.ts = 1764130000;
+	assert_int_equal(record_seal(&rec, peer_pub, dev_priv, &hex, &e), 0);
+	record_write_key(dev_pub, peer_pub, wkey);
+	assert_string_equal(wkey, KEY_A);
+	assert_true(do_set(f->loop, f->store, wkey, hex, 0, &o, 1000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	free(hex);
+
+	record_read_key(peer_pub, dev_pub, rkey);
+	assert_string_equal(rkey, wkey);
+	assert_true(do_get(f->loop, f->store, rkey, 0, &o, 1000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	assert_int_equal(record_open(o.value, strlen(o.value), dev_pub, peer_priv, &got, &e), 0);
+	assert_int_equal(record_select(&got, PEER_PREFER_IPV6, &ep, &e), 0);
+	assert_int_equal(ep.sa.sa_family, AF_INET);
+	assert_int_equal(ntohs(ep.in.sin_port), 51820);
+	assert_int_equal(got.ts, 1764130000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_through_store, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,9 +118,13 @@ static void run_mode(struct fixture *f, const char *mode, struct outcome *o)
 	struct store *s = new_store(f, args, 3);
 	int64_t ms;
 
-	ms = do_get(f->loop, s, KEY_A, 0x1234, o, TIMEOUT_MS + 3000);
+	/* Only the hanging plugin gets the short timeout: on a loaded machine the others
+	 * must not turn into timeouts. */
+	if (strcmp(mode, "hang"))
+		s->timeout_ms = 5000;
+	ms = do_get(f->loop, s, KEY_A, 0x1234, o, s->timeout_ms + 3000);
 	assert_true(ms >= 0);
-	assert_true(ms <= TIMEOUT_MS + 1000);
+	assert_true(ms <= s->timeout_ms + 1000);
 	assert_int_equal(o->calls, 1);
 	store_free(s);
 }
