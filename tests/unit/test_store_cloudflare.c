@@ -768,6 +768,9 @@ int main(void)
 		cmocka_unit_test(test_txt_unquote),
 	};
 
+	/* tests/integration/store_cloudflare_fwmark.sh runs test_fwmark alone. */
+	if (getenv("CF_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("CF_TEST_FILTER"));
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, start_fake, stop_fake);
 }
