@@ -68,7 +68,10 @@ struct cf_store {
 	char *api;
 	char *zone, *subdomain, *token;
 	int ttl;
-	char *zone_id; /* cached after the first successful lookup */
+	/* Cached after the first successful lookup (operations that start together before
+	 * that each look it up; the first answer is kept), forgotten when Cloudflare says
+	 * it does not route to it any more. */
+	char *zone_id;
 	bool pool_mark_set;
 	uint32_t pool_mark; /* the fwmark of every pooled connection */
 	bool closing;
@@ -87,6 +90,7 @@ struct cf_op {
 	char curl_err[CURL_ERROR_SIZE];
 	int mark_errno; /* SO_MARK failed */
 	char name[CF_NAME_MAX + 1];
+	char zone_id[CF_ID_MAX + 1]; /* this operation's copy: the cache may be dropped */
 	char record_id[CF_ID_MAX + 1];
 	int tries;
 	int64_t deadline;
@@ -409,13 +413,13 @@ static int start_write(struct cf_op *co, const char *existing_id)
 	if (existing_id) {
 		r = sb_printf(&body, "{\"content\":\"%s\"", co->op->value);
 		if (!r)
-			r = sb_printf(&path, "/zones/%s/dns_records/%s", cf->zone_id, existing_id);
+			r = sb_printf(&path, "/zones/%s/dns_records/%s", co->zone_id, existing_id);
 	} else {
 		r = sb_printf(&body, "{\"type\":\"TXT\",\"name\":\"%s\",\"content\":\"%s\","
 				     "\"comment\":\"Stunmesh\"",
 			      co->name, co->op->value);
 		if (!r)
-			r = sb_printf(&path, "/zones/%s/dns_records", cf->zone_id);
+			r = sb_printf(&path, "/zones/%s/dns_records", co->zone_id);
 	}
 	if (!r && cf->ttl)
 		r = sb_printf(&body, ",\"ttl\":%d", cf->ttl);
@@ -447,7 +451,8 @@ static int start_phase(struct cf_op *co)
 		/* The name is not escaped, as in stunmesh-go: init and start allow only
 		 * hostname characters. */
 		co->phase = CF_LOOKUP;
-		snprintf(path, sizeof(path), "/zones/%s/dns_records?type=TXT&name=%s", cf->zone_id,
+		snprintf(co->zone_id, sizeof(co->zone_id), "%s", cf->zone_id);
+		snprintf(path, sizeof(path), "/zones/%s/dns_records?type=TXT&name=%s", co->zone_id,
 			 co->name);
 	}
 	return request(co, "GET", path, NULL);

@@ -29,6 +29,7 @@ Control (no token needed; for the tests):
                        out, then answer with the failure, as when a reply is lost)
   GET  /_fake/log     the API requests so far: [{"method","path","query","body"}]
   GET  /_fake/records the record table
+  POST /_fake/rezone  delete and re-add every zone (new zone ids, no records)
   POST /_fake/reset   forget records, log and faults
 
 Usage: cloudflare_fake.py --token T [--zone example.com ...] [--port 0]
@@ -325,6 +326,12 @@ class Handler(BaseHTTPRequestHandler):
                 result = STATE.log
             elif path == "/_fake/records":
                 result = STATE.records
+            elif path == "/_fake/rezone" and method == "POST":
+                # The zones are deleted and added again: new ids, no records.
+                STATE.zones = {z["id"]: z for z in
+                               (dict(z, id=new_id()) for z in STATE.zones.values())}
+                STATE.records = []
+                result = True
             elif path == "/_fake/reset" and method == "POST":
                 STATE.records, STATE.log, STATE.fault = [], [], None
                 result = True

@@ -496,6 +496,31 @@ static void test_zone_not_found(void **state)
 	store_free(s);
 }
 
+/* A zone deleted and added again has a new id: one operation fails with Cloudflare's
+ * routing error, the next looks the zone up again. */
+static void test_zone_recreated(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = new_store(f);
+	static struct outcome o;
+	char buf[256];
+
+	assert_true(do_set(f->loop, s, KEY_A, VALUE_A, 0, &o, 6000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	assert_int_equal(control("POST", "/_fake/rezone", NULL, buf, sizeof(buf)), 0);
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 6000) >= 0);
+	assert_int_equal(o.status, STORE_ERROR);
+	print_message("error: %s\n", o.error);
+	assert_non_null(strstr(o.error, "Could not route"));
+	assert_true(do_set(f->loop, s, KEY_A, VALUE_B, 0, &o, 6000) >= 0);
+	if (o.status != STORE_OK)
+		fail_msg("set after the zone came back: %s", o.error);
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 6000) >= 0);
+	assert_string_equal(o.value, VALUE_B);
+	assert_int_equal(count_requests("GET", NULL) - count_requests("GET", "/dns_records"), 2);
+	store_free(s);
+}
+
 /* Several operations at once share the loop; all finish. */
 static void test_concurrent(void **state)
 {
@@ -759,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_500_until_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_until_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zone_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fwmark, setup, teardown),
