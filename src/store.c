@@ -11,7 +11,7 @@
 static const struct store_ops *const kinds[] = {
 	[PLUGIN_EXEC] = &store_exec_ops,
 	[PLUGIN_SHELL] = &store_shell_ops,
-	[PLUGIN_CLOUDFLARE] = NULL,
+	[PLUGIN_CLOUDFLARE] = &store_cloudflare_ops,
 	[PLUGIN_FILE] = &store_file_ops,
 };
 

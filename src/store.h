@@ -9,7 +9,8 @@
  * (the file store uses the key as a file name).
  *
  * Kinds (one file each): file (store-file.c), exec (store-exec.c), shell
- * (store-shell.c); a kind registers in the table in store.c. */
+ * (store-shell.c), cloudflare (store-cloudflare.c); a kind registers in the table in
+ * store.c. */
 #ifndef SM_STORE_H
 #define SM_STORE_H
 
@@ -93,7 +94,7 @@ struct store {
 };
 
 /* Creates the store a plugin entry describes. -EINVAL with why in e for a bad option,
- * -EOPNOTSUPP for a kind not built in (cloudflare, for now). */
+ * -EOPNOTSUPP for a kind not built in. */
 int store_new(const struct config_plugin *cfg, const struct store_env *env, struct store **out,
 	      struct errbuf *e);
 /* Frees the store; operations in flight are abandoned (children killed, no callbacks). */
@@ -131,5 +132,6 @@ void store_dedup_forget(struct store *s, const char *key);
 extern const struct store_ops store_file_ops;
 extern const struct store_ops store_exec_ops;
 extern const struct store_ops store_shell_ops;
+extern const struct store_ops store_cloudflare_ops;
 
 #endif

@@ -197,8 +197,10 @@ static void test_config_errors(void **state)
 	write_file(path, "x");
 	cfg.dir = path;
 	assert_int_equal(store_new(&cfg, &env, &s, &e), -ENOTDIR);
+	/* Built in now: a cloudflare entry without a zone is a bad option. */
 	cfg.type = PLUGIN_CLOUDFLARE;
-	assert_int_equal(store_new(&cfg, &env, &s, &e), -EOPNOTSUPP);
+	assert_int_equal(store_new(&cfg, &env, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "zone"));
 	assert_null(s);
 }
 
