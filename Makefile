@@ -19,7 +19,7 @@ PKGS := libsodium yaml-0.1 libcjson libcurl libmnl
 # `make deps` work before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
-SM_CFLAGS = -std=gnu11 $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/obj/%.o)

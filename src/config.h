@@ -150,6 +150,9 @@ void config_free(struct config *cfg);
 void config_diags_print(const struct config_diags *d, FILE *f);
 void config_diags_free(struct config_diags *d);
 
+/* Whether a plugin option or argument name carries a secret (token, password...). */
+bool config_is_secret_key(const char *key);
+
 /* Writes the effective configuration as YAML, secrets replaced by "********". */
 void config_print(const struct config *cfg, FILE *f);
 

@@ -20,16 +20,22 @@ int err_set(struct errbuf *e, int code, const char *fmt, ...)
 
 int err_prefix(struct errbuf *e, int code, const char *fmt, ...)
 {
-	char prefix[sizeof(e->msg)], old[sizeof(e->msg)];
+	char prefix[sizeof(e->msg)];
+	size_t plen, olen;
 	va_list ap;
 
 	if (!e)
 		return code;
-	memcpy(old, e->msg, sizeof(old));
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	snprintf(e->msg, sizeof(e->msg), "%s%s", prefix, old);
+	plen = strlen(prefix);
+	olen = strnlen(e->msg, sizeof(e->msg) - 1);
+	if (plen + olen >= sizeof(e->msg))
+		olen = sizeof(e->msg) - 1 - plen;
+	memmove(e->msg + plen, e->msg, olen);
+	memcpy(e->msg, prefix, plen);
+	e->msg[plen + olen] = '\0';
 	return code;
 }
 

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+#define KEY_A "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk="
+#define KEY_B "zo060cy2M+x7cMF4FKXHbs0CloUFDTRHRboFhw5YfVk="
+
+static int parse(const char *text, struct config **cfg, struct config_diags *d)
+{
+	memset(d, 0, sizeof(*d));
+	*cfg = NULL;
+	return config_parse("t.yaml", text, strlen(text), cfg, d);
+}
+
+/* Finds a diagnostic containing `needle` and checks its line (0 = any). */
+static void expect_diag(const struct config_diags *d, enum diag_severity sev, unsigned line,
+			const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].severity == sev && strstr(d->items[i].msg, needle) &&
+		    (!line || d->items[i].pos.line == line))
+			return;
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "  have: %u:%u %s\n", d->items[i].pos.line, d->items[i].pos.column,
+			d->items[i].msg);
+	fail_msg("no %s at line %u containing '%s'", sev == DIAG_ERROR ? "error" : "warning", line,
+		 needle);
+}
+
+static void test_defaults(void **state)
+{
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse("", &cfg, &d), 0);
+	assert_int_equal(cfg->refresh_interval_ms, 600000);
+	assert_int_equal(cfg->log_level, LOG_INFO);
+	assert_int_equal(cfg->log_format, LOG_CONSOLE);
+	assert_int_equal(cfg->n_stun_servers, 1);
+	assert_string_equal(cfg->stun_servers[0], "stun.l.google.com:19302");
+	assert_true(cfg->stun_defaulted);
+	assert_int_equal(cfg->ping_interval_ms, 1000);
+	assert_int_equal(cfg->ping_fixed_retries, 3);
+	assert_true(cfg->fast_punch);
+	assert_int_equal(cfg->n_ifaces, 0);
+	config_free(cfg);
+	config_diags_free(&d);
+}
+
+static const char full[] = "refresh_interval: 1h30m\n"
+			   "log:\n  level: DEBUG\n  format: json\n"
+			   "stun:\n  address: a.example:3478\n"
+			   "  addresses: [b.example:19302, a.example:3478, '[2001:db8::1]:3478']\n"
+			   "interfaces:\n"
+			   "  wg0:\n"
+			   "    protocol: dualstack\n"
+			   "    peers:\n"
+			   "      alpha:\n"
+			   "        public_key: " KEY_A "\n"
+			   "        plugin: ex\n"
+			   "        protocol: prefer_ipv6\n"
+			   "        ping:\n          enabled: true\n          target: 198.18.0.2\n"
+			   "      beta:\n"
+			   "        public_key: " KEY_B "\n"
+			   "        plugin: cf\n"
+			   "plugins:\n"
+			   "  ex:\n    type: exec\n    command: /bin/plugin\n    args: [-a, b]\n"
+			   "    dedup: \"1\"\n    timeout: 2s\n"
+			   "  cf:\n    type: builtin\n    name: cloudflare\n    zone: example.com\n"
+			   "    token: sekrit\n    subdomain: wg\n";
+
+static void test_full(void **state)
+{
+	struct config *cfg;
+	struct config_diags d;
+	const struct config_iface *ifc;
+
+	(void)state;
+	assert_int_equal(parse(full, &cfg, &d), 0);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(cfg->refresh_interval_ms, 5400000);
+	assert_int_equal(cfg->log_level, LOG_DEBUG);
+	assert_int_equal(cfg->log_format, LOG_JSON);
+	/* stun.address first, then the list, duplicates dropped */
+	assert_int_equal(cfg->n_stun_servers, 3);
+	assert_string_equal(cfg->stun_servers[0], "a.example:3478");
+	assert_string_equal(cfg->stun_servers[1], "b.example:19302");
+	assert_string_equal(cfg->stun_servers[2], "[2001:db8::1]:3478");
+	assert_false(cfg->stun_defaulted);
+	expect_diag(&d, DIAG_WARNING, 6, "deprecated");
+	assert_int_equal(cfg->n_ifaces, 1);
+	ifc = &cfg->ifaces[0];
+	assert_string_equal(ifc->name, "wg0");
+	assert_int_equal(ifc->protocol, FAMILY_DUALSTACK);
+	assert_int_equal(ifc->n_peers, 2);
+	assert_string_equal(ifc->peers[0].name, "alpha");
+	assert_int_equal(ifc->peers[0].public_key[0], 0xa4);
+	assert_int_equal(ifc->peers[0].public_key[31], 0x09);
+	assert_int_equal(ifc->peers[0].protocol, PEER_PREFER_IPV6);
+	assert_true(ifc->peers[0].ping.enabled);
+	assert_string_equal(ifc->peers[0].ping.target, "198.18.0.2");
+	assert_ptr_equal(ifc->peers[0].plugin, &cfg->plugins[0]);
+	assert_ptr_equal(ifc->peers[1].plugin, &cfg->plugins[1]);
+	assert_int_equal(cfg->n_plugins, 2);
+	assert_int_equal(cfg->plugins[0].type, PLUGIN_EXEC);
+	assert_string_equal(cfg->plugins[0].command, "/bin/plugin");
+	assert_int_equal(cfg->plugins[0].n_args, 2);
+	assert_string_equal(cfg->plugins[0].args[1], "b");
+	assert_true(cfg->plugins[0].dedup);
+	assert_int_equal(cfg->plugins[0].timeout_ms, 2000);
+	assert_int_equal(cfg->plugins[1].type, PLUGIN_CLOUDFLARE);
+	assert_string_equal(cfg->plugins[1].zone, "example.com");
+	assert_string_equal(cfg->plugins[1].token, "sekrit");
+	assert_string_equal(cfg->plugins[1].subdomain, "wg");
+	config_free(cfg);
+	config_diags_free(&d);
+}
+
+/* The seed README's form: type cloudflare, zone_name, api_token from ${VAR}. */
+static void test_legacy_cloudflare_env(void **state)
+{
+	const char *text = "interfaces:\n  wg0:\n    peers:\n      p:\n"
+			   "        public_key: \"" KEY_B "\"\n        plugin: cloudflare1\n"
+			   "plugins:\n  cloudflare1:\n    type: cloudflare\n"
+			   "    zone_name: \"example.com\"\n    subdomain: \"wg\"\n"
+			   "    api_token: \"${SM_TEST_TOKEN}\"\n";
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	unsetenv("SM_TEST_TOKEN");
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 12, "environment variable SM_TEST_TOKEN is not set");
+	assert_int_equal(d.n_errors, 1); /* not also "api_token is required" */
+	config_diags_free(&d);
+
+	setenv("SM_TEST_TOKEN", "t0k3n", 1);
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	assert_int_equal(cfg->plugins[0].type, PLUGIN_CLOUDFLARE);
+	assert_string_equal(cfg->plugins[0].zone, "example.com");
+	assert_string_equal(cfg->plugins[0].token, "t0k3n");
+	assert_string_equal(cfg->plugins[0].subdomain, "wg");
+	config_free(cfg);
+	config_diags_free(&d);
+	unsetenv("SM_TEST_TOKEN");
+}
+
+static void test_errors_with_positions(void **state)
+{
+	const char *text = "refresh_interval: 90\n"			 /* 1 */
+			   "log:\n  level: loud\n  format: xml\n"	 /* 2-4 */
+			   "interfaces:\n  wg0:\n    protocol: ipv5\n" /* 5-7 */
+			   "    peers:\n"				 /* 8 */
+			   "      a:\n        public_key: not-base64!\n" /* 9-10 */
+			   "        plugin: missing\n"			 /* 11 */
+			   "      b:\n        public_key: AAAA\n"	 /* 12-13 */
+			   "        plugin: ex\n"			 /* 14 */
+			   "        protocol: ipv7\n"			 /* 15 */
+			   "        colour: blue\n"			 /* 16 */
+			   "plugins:\n  ex:\n    type: exec\n"		 /* 17-19 */
+			   "  sh:\n    type: shell\n"			 /* 20-21 */
+			   "  cf:\n    type: builtin\n    name: cloudflare\n    zone: z\n" /* 22-25 */
+			   "  bad:\n    type: ftp\n";			 /* 26-27 */
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 1, "has no unit");
+	expect_diag(&d, DIAG_ERROR, 3, "unknown level 'loud'");
+	expect_diag(&d, DIAG_ERROR, 4, "unknown format 'xml'");
+	expect_diag(&d, DIAG_ERROR, 7, "unknown protocol 'ipv5'");
+	expect_diag(&d, DIAG_ERROR, 10, "not valid base64");
+	expect_diag(&d, DIAG_ERROR, 11, "plugin 'missing' is not defined");
+	expect_diag(&d, DIAG_ERROR, 13, "decodes to 3 bytes");
+	expect_diag(&d, DIAG_ERROR, 15, "unknown protocol 'ipv7'");
+	expect_diag(&d, DIAG_WARNING, 16, "unknown key 'peers.<name>.colour'");
+	expect_diag(&d, DIAG_ERROR, 18, "option 'command' is required");
+	expect_diag(&d, DIAG_ERROR, 20, "option 'command' is required");
+	expect_diag(&d, DIAG_ERROR, 22, "option 'token' is required");
+	expect_diag(&d, DIAG_ERROR, 27, "unknown type 'ftp'");
+	/* file order */
+	for (size_t i = 1; i < d.n; i++)
+		assert_true(d.items[i - 1].pos.line <= d.items[i].pos.line);
+	assert_null(cfg);
+	config_diags_free(&d);
+}
+
+static void test_yaml_syntax_error(void **state)
+{
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse("log:\n  level: [debug\n", &cfg, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	expect_diag(&d, DIAG_ERROR, 0, "YAML syntax");
+	assert_true(d.items[0].pos.line >= 2);
+	config_diags_free(&d);
+
+	assert_int_equal(parse("a: b\na: c\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_WARNING, 1, "unknown key 'a'"); /* unknown keys only warn... */
+	expect_diag(&d, DIAG_ERROR, 2, "defined twice");      /* ...a repeated one is an error */
+	config_diags_free(&d);
+}
+
+static void test_stun_addresses(void **state)
+{
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse("stun:\n  addresses: \"x.example:1, y.example\"\n", &cfg, &d), 0);
+	assert_int_equal(cfg->n_stun_servers, 2);
+	assert_string_equal(cfg->stun_servers[0], "x.example:1");
+	assert_string_equal(cfg->stun_servers[1], "y.example");
+	config_free(cfg);
+	config_diags_free(&d);
+
+	assert_int_equal(parse("stun:\n  addresses: []\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 2, "no STUN server");
+	config_diags_free(&d);
+
+	assert_int_equal(parse("stun:\n  addresses: [\"h:0\", \"2001:db8::1:3478\", \"[::1\"]\n",
+			       &cfg, &d),
+			 -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 2, "port must be 1-65535");
+	expect_diag(&d, DIAG_ERROR, 2, "write IPv6 addresses as [addr]:port");
+	expect_diag(&d, DIAG_ERROR, 2, "unterminated");
+	config_diags_free(&d);
+}
+
+static void test_durations(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t ms;
+	} ok[] = {
+		{ "90s", 90000 },  { "1m", 60000 },	 { "1h30m", 5400000 }, { "250ms", 250 },
+		{ "1.5h", 5400000 }, { "0", 0 },	 { "2h0m0s", 7200000 }, { "10us", 1 },
+		{ ".5s", 500 },	   { "-1s", -1000 },
+	};
+	static const char *bad[] = { "", "s", "10", "1x", "1h x", "1..5s", "m1", "-" };
+	char buf[32];
+	int64_t ms;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(parse_duration(ok[i].in, &ms), 0);
+		assert_int_equal(ms, ok[i].ms);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(parse_duration(bad[i], &ms), 0);
+	format_duration(5400000, buf, sizeof(buf));
+	assert_string_equal(buf, "1h30m0s");
+	format_duration(250, buf, sizeof(buf));
+	assert_string_equal(buf, "250ms");
+	format_duration(600000, buf, sizeof(buf));
+	assert_string_equal(buf, "10m0s");
+}
+
+static void test_print_masks_secrets(void **state)
+{
+	const char *text = "interfaces:\n  wg0:\n    peers:\n      p:\n"
+			   "        public_key: " KEY_A "\n        plugin: cf\n"
+			   "      q:\n        public_key: " KEY_B "\n        plugin: ex\n"
+			   "plugins:\n  cf:\n    type: builtin\n    name: cloudflare\n"
+			   "    zone: example.com\n    token: TOPSECRET1\n"
+			   "  ex:\n    type: exec\n    command: cf-plugin\n"
+			   "    args: [-zone, example.com, -token, TOPSECRET2, --api-key=TOPSECRET3]\n";
+	struct config *cfg, *again;
+	struct config_diags d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	config_diags_free(&d);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	config_print(cfg, f);
+	fclose(f);
+	assert_null(strstr(out, "TOPSECRET"));
+	assert_non_null(strstr(out, "example.com"));
+	assert_non_null(strstr(out, "\"-zone\""));
+	/* the output is itself a valid configuration */
+	assert_int_equal(config_parse("printed", out, len, &again, &d), 0);
+	assert_int_equal(again->n_plugins, 2);
+	assert_int_equal(again->plugins[0].type, PLUGIN_CLOUDFLARE);
+	config_free(again);
+	config_diags_free(&d);
+	config_free(cfg);
+	free(out);
+}
+
+static void test_find(void **state)
+{
+	char dir[] = "/tmp/sm-cfgfind-XXXXXX", path[512], *found = NULL;
+	struct config_source src = { 0 };
+	struct errbuf e;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	src.dir = dir;
+	assert_int_equal(config_find(&src, &found, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, dir));
+	snprintf(path, sizeof(path), "%s/config.yml", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	assert_int_equal(config_find(&src, &found, &e), 0);
+	assert_string_equal(found, path);
+	free(found);
+	/* config.yaml wins over config.yml */
+	snprintf(path, sizeof(path), "%s/config.yaml", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	assert_int_equal(config_find(&src, &found, &e), 0);
+	assert_string_equal(found, path);
+	free(found);
+	/* $STUNMESH_CONFIG_DIR comes first in the search */
+	src.dir = NULL;
+	setenv("STUNMESH_CONFIG_DIR", dir, 1);
+	assert_int_equal(config_find(&src, &found, &e), 0);
+	assert_string_equal(found, path);
+	free(found);
+	unsetenv("STUNMESH_CONFIG_DIR");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/config.yml", dir);
+	unlink(path);
+	rmdir(dir);
+	src.file = "/nonexistent/sm.yaml";
+	assert_int_equal(config_find(&src, &found, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "/nonexistent/sm.yaml"));
+}
+
+static void test_limits_and_types(void **state)
+{
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse("interfaces: [a, b]\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 1, "expected a mapping");
+	config_diags_free(&d);
+	assert_int_equal(parse("interfaces:\n  this-name-is-far-too-long:\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 2, "not a valid interface name");
+	config_diags_free(&d);
+	assert_int_equal(parse("refresh_interval: {a: 1}\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 1, "found a mapping");
+	config_diags_free(&d);
+	assert_int_equal(parse("refresh_interval: 10ms\n", &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 1, "too short");
+	config_diags_free(&d);
+	/* aliases reuse a node: fine, and bounded */
+	assert_int_equal(parse("x: &k {level: debug}\nlog: *k\n", &cfg, &d), 0);
+	assert_int_equal(cfg->log_level, LOG_DEBUG);
+	config_free(cfg);
+	config_diags_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_legacy_cloudflare_env),
+		cmocka_unit_test(test_errors_with_positions),
+		cmocka_unit_test(test_yaml_syntax_error),
+		cmocka_unit_test(test_stun_addresses),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_print_masks_secrets),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_limits_and_types),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
