@@ -77,6 +77,8 @@ if [ "${hs:-0}" -gt 0 ]; then ok "wg show: latest handshake $hs"; else nok "wg s
 
 # ---- 2. stunmesh's netlink backend, through the test driver ----
 probe=build/test/wg_probe
+# wg.h's errors (Linux errno values), as wg_probe prints them: "message (-N)".
+ENOENT=2 ENODEV=19 EOPNOTSUPP=95
 # Facts from wireguard-tools, in wg_probe's line format, for exact comparison.
 wg_facts() { # $1 ns function
 	$1 wg show wg0 dump | awk -F'\t' 'NR == 1 {
@@ -115,12 +117,20 @@ else
 	if a $probe get sm-k-va netlink >"$tmp/err" 2>&1; then
 		nok "reading a veth as WireGuard succeeded"
 	else
-		ok "reading a non-WireGuard interface fails: $(head -n 1 "$tmp/err")"
+		if grep -q "(-$EOPNOTSUPP)" "$tmp/err"; then
+			ok "reading a non-WireGuard interface fails: $(head -n 1 "$tmp/err")"
+		else
+			nok "reading a non-WireGuard interface: want -EOPNOTSUPP, got: $(head -n 1 "$tmp/err")"
+		fi
 	fi
 	if a $probe get sm-k-none netlink >"$tmp/err" 2>&1; then
 		nok "reading a missing interface succeeded"
 	else
-		ok "reading a missing interface fails: $(head -n 1 "$tmp/err")"
+		if grep -q "(-$ENODEV)" "$tmp/err"; then
+			ok "reading a missing interface fails: $(head -n 1 "$tmp/err")"
+		else
+			nok "reading a missing interface: want -ENODEV, got: $(head -n 1 "$tmp/err")"
+		fi
 	fi
 
 	# Endpoint: away and back again, each time as wg show sees it; the tunnel still works.
@@ -143,7 +153,11 @@ else
 	if a $probe set-endpoint wg0 netlink "$stranger" 198.51.100.77:1 >"$tmp/err" 2>&1; then
 		nok "set-endpoint of a peer not on the device reported success"
 	else
-		ok "set-endpoint of a peer not on the device is refused: $(head -n 1 "$tmp/err")"
+		if grep -q "(-$ENOENT)" "$tmp/err"; then
+			ok "set-endpoint of a peer not on the device is refused: $(head -n 1 "$tmp/err")"
+		else
+			nok "set-endpoint of an unknown peer: want -ENOENT, got: $(head -n 1 "$tmp/err")"
+		fi
 	fi
 	a wg show wg0 peers | sort >"$tmp/peers.after"
 	if cmp -s "$tmp/peers.before" "$tmp/peers.after"; then
@@ -164,14 +178,25 @@ else
 	# Many peers with several allowed IPs each do not fit one netlink message: the dump
 	# arrives in parts, and a peer may be split across two of them.
 	n=300
-	: >"$tmp/many.conf"
-	i=0
-	while [ $i -lt $n ]; do
-		hi=$((i / 250 + 1)) lo=$((i % 250 + 1))
-		printf '[Peer]\nPublicKey = %s\nAllowedIPs = 198.18.%d.%d/32, 2001:db8:%x::/64, 2001:db8:%x:1::/64\n' \
-			"$(head -c 32 /dev/urandom | base64)" $hi $lo $((i + 1)) $((i + 1)) >>"$tmp/many.conf"
-		i=$((i + 1))
-	done
+	# One awk over random bytes instead of 300 base64 processes: 3x faster under TCG.
+	# Any 32 bytes are a valid peer key for the kernel.
+	od -An -tu1 -v -N $((32 * n)) /dev/urandom | awk -v n=$n '
+	BEGIN { A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
+	function c4(v, pad) {
+		return substr(A, int(v / 262144) + 1, 1) substr(A, int(v / 4096) % 64 + 1, 1) \
+			substr(A, int(v / 64) % 64 + 1, 1) (pad ? "=" : substr(A, v % 64 + 1, 1))
+	}
+	{ for (i = 1; i <= NF; i++) b[m++] = $i }
+	END {
+		for (k = 0; k < n; k++) {
+			o = 32 * k; s = ""
+			for (j = 0; j < 30; j += 3)
+				s = s c4(b[o + j] * 65536 + b[o + j + 1] * 256 + b[o + j + 2], 0)
+			s = s c4(b[o + 30] * 65536 + b[o + 31] * 256, 1)
+			printf "[Peer]\nPublicKey = %s\nAllowedIPs = 198.18.%d.%d/32, 2001:db8:%x::/64, 2001:db8:%x:1::/64\n",
+				s, int(k / 250) + 1, k % 250 + 1, k + 1, k + 1
+		}
+	}' >"$tmp/many.conf"
 	if b wg addconf wg0 "$tmp/many.conf"; then
 		wg_facts b | sort >"$tmp/want"
 		probe_facts b netlink | sort >"$tmp/got" || { nok "wg_probe get (many peers):"; cat "$tmp/probe.err"; }
