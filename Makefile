@@ -66,12 +66,6 @@ build/fuzz/%: tests/fuzz/%.c $(filter-out src/main.c,$(SRCS)) $(wildcard src/*.h
 	$(FUZZ_CC) $(SM_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(filter-out src/main.c,$(SRCS)) $(PKG_LIBS)
 
-# The test driver for the WireGuard backends (tests/kernel/wg_probe.c) links once the
-# backends exist; until then the kernel test skips its stunmesh part.
-WG_PROBE := $(if $(wildcard src/wg.c),build/test/wg_probe)
-build/test/wg_probe: tests/kernel/wg_probe.c $(LIB_OBJS) src/wg.h | build/test
-	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
-
 build/obj build/asan/obj build/test build/asan/test build/fuzz:
 	mkdir -p $@
 
@@ -85,14 +79,14 @@ fuzz: $(FUZZ_BINS)
 # integration tests. The last line is "N passed, N failed".
 check:
 	@sh scripts/deps.sh all
-	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(WG_PROBE)
+	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
 	@sh tests/run.sh
 
 # Debian's kernel under qemu (software emulation), for the kernel WireGuard module this
 # machine's kernel lacks; `make check` runs the same through tests/integration/kernel.sh.
 check-kernel:
 	@sh scripts/deps.sh kernel
-	@$(MAKE) --no-print-directory stunmesh $(WG_PROBE)
+	@$(MAKE) --no-print-directory stunmesh $(TOOL_BINS)
 	@sh tests/kernel/run-vm.sh tests/kernel/wg_kernel.sh
 
 demo:

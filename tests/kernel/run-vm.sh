@@ -78,7 +78,8 @@ cp "$ip_bin" "$rd/sbin/ip"
 cp "$wg_bin" "$rd/bin/wg"
 
 # Shared libraries go to the same paths as on the host, so host-built programs run as
-# they are. ./stunmesh is looked at now and used later from the share.
+# they are. ./stunmesh and the test helpers in build/tools/ are looked at now and run
+# later from the share.
 copy_libs() { # $1 program
 	ldd "$1" 2>/dev/null | while read -r a b c _; do
 		case $a in /*) lib=$a ;; *) [ "$b" = "=>" ] && lib=$c || lib="" ;; esac
@@ -89,6 +90,9 @@ copy_libs() { # $1 program
 }
 progs="$ip_bin $wg_bin"
 [ -x "$root/stunmesh" ] && progs="$progs $root/stunmesh"
+for p in "$root"/build/tools/*; do
+	[ -f "$p" ] && [ -x "$p" ] && progs="$progs $p"
+done
 for p in ${VM_BINARIES:-}; do
 	pp=$(command -v "$p") || die "VM_BINARIES: $p not found"
 	cp "$pp" "$rd/usr/bin/" && progs="$progs $pp"
