@@ -12,12 +12,22 @@ cd "$(dirname "$0")/../.."
 cache=build/kernel
 env_file=$cache/kernel.env
 
-if [ -f "$env_file" ]; then
+ready() {
+	[ -f "$env_file" ] || return 1
 	. "./$env_file"
-	[ -f "$VMLINUZ" ] && [ -x "$BUSYBOX" ] && [ -f "$KROOT/lib/modules/$KVER/modules.dep" ] && exit 0
-fi
+	[ -f "$VMLINUZ" ] && [ -x "$BUSYBOX" ] && [ -f "$KROOT/lib/modules/$KVER/modules.dep" ]
+}
+ready && exit 0
 
 fail() { echo "prepare: $*" >&2; exit 1; }
+# Two test runs starting at once must not unpack over each other: the second waits,
+# then finds the work done.
+mkdir -p $cache
+if command -v flock >/dev/null 2>&1; then
+	exec 9>$cache/.lock
+	flock -w 600 9 || fail "timed out waiting for another preparation ($cache/.lock)"
+	ready && exit 0
+fi
 for tool in apt-get apt-cache dpkg-deb depmod; do
 	command -v $tool >/dev/null 2>&1 || fail "$tool not found (Debian tools and kmod are needed)"
 done
@@ -47,7 +57,7 @@ fetch "$pkg"
 fetch busybox-static
 
 echo "prepare: unpacking $pkg and busybox-static into $cache" >&2
-rm -rf $cache/root $cache/busybox-root
+rm -rf $cache/root $cache/busybox-root $env_file
 tmp=$cache/root.tmp
 rm -rf $tmp
 dpkg-deb -x $cache/debs/"$pkg"_*.deb $tmp
