@@ -41,7 +41,12 @@ command -v modprobe >/dev/null 2>&1 && command -v depmod >/dev/null 2>&1 ||
 	skip "modprobe/depmod not found (package kmod)"
 ip_bin=$(command -v ip) || skip "ip not found (package iproute2)"
 wg_bin=$(command -v wg) || skip "wg not found (package wireguard-tools)"
-sh "$root/tests/kernel/prepare.sh" || skip "kernel/busybox preparation failed (see above)"
+if prep=$(sh "$root/tests/kernel/prepare.sh" 2>&1); then
+	[ -n "$prep" ] && echo "$prep" >&2
+else
+	echo "$prep" >&2
+	skip "$(echo "$prep" | sed -n 's/^prepare: //p' | tail -n 1)"
+fi
 . "$root/build/kernel/kernel.env"
 kroot=$root/$KROOT
 busybox=$root/$BUSYBOX
