@@ -8,7 +8,7 @@ BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
 	libcurl4-openssl-dev libmnl-dev ca-certificates"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev python3 python3-nacl"
 LAB_PKGS="iproute2 nftables wireguard-go wireguard-tools coturn stun-server
-	stun-client iputils-ping procps psmisc"
+	stun-client iputils-ping procps psmisc conntrack"
 # The kernel WireGuard VM (tests/kernel/): qemu with its BIOS (seabios is a dependency),
 # kmod for modprobe -d/depmod -b on the unpacked kernel, xz-utils to unpack vmlinux.
 # The kernel and busybox-static themselves are downloaded and unpacked by

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "peer.h"
+
+#include <string.h>
+
+/* WireGuard constants (whitepaper section 6.1) */
+#define REJECT_AFTER_TIME_S 180
+#define HANDSHAKE_INIT_BYTES 148 /* a handshake initiation, as counted in tx_bytes */
+
+void peer_params_default(struct peer_params *p, int64_t refresh_ms, bool fast_punch)
+{
+	p->refresh_ms = refresh_ms;
+	p->backoff_min_ms = 250;
+	/* longer than WireGuard's own 10 s passive keepalive plus its 5 s rekey timeout:
+	 * a live peer has answered by then */
+	p->quiet_ms = 16000;
+	p->fast_punch = fast_punch;
+	p->punch_delay_ms = 300;
+	p->punch_max_ms = 60000;
+	p->watch_ms = refresh_ms < 30000 ? refresh_ms : 30000;
+}
+
+static bool ep_equal(const union wg_sockaddr *a, const union wg_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(a->in6.sin6_addr));
+	return a->sa.sa_family == AF_UNSPEC;
+}
+
+void peer_init(struct peer_fsm *f, int64_t now, bool higher_key)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = PEER_WAITING;
+	f->state_since = now;
+	f->next_fetch = now;
+	f->defer_punch = higher_key;
+	f->endpoint.sa.sa_family = AF_UNSPEC;
+	f->dev_endpoint.sa.sa_family = AF_UNSPEC;
+	f->rx_moved_at = now;
+}
+
+static void enter(struct peer_fsm *f, enum peer_state s, int64_t now)
+{
+	if (f->state == s)
+		return;
+	f->state = s;
+	f->state_since = now;
+	if (s == PEER_CONNECTED)
+		f->connects++;
+}
+
+/* The next fetch: fast (doubling) until connected, then the watch interval. */
+static void schedule_fetch(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	if (f->state == PEER_CONNECTED) {
+		f->backoff_ms = 0;
+		f->next_fetch = now + p->watch_ms;
+		return;
+	}
+	if (!f->backoff_ms)
+		f->backoff_ms = p->backoff_min_ms;
+	else if (f->backoff_ms < p->refresh_ms)
+		f->backoff_ms = f->backoff_ms * 2 < p->refresh_ms ? f->backoff_ms * 2 : p->refresh_ms;
+	f->next_fetch = now + f->backoff_ms;
+}
+
+static unsigned start_punch(struct peer_fsm *f, const struct peer_params *p)
+{
+	if (!p->fast_punch || f->fast_keepalive)
+		return 0;
+	if (f->defer_punch && p->punch_delay_ms > 0) {
+		f->punch_due = true;
+		return 0;
+	}
+	f->fast_keepalive = true;
+	return PEER_ACT_KEEPALIVE_FAST;
+}
+
+static unsigned stop_punch(struct peer_fsm *f)
+{
+	f->punch_due = false;
+	if (!f->fast_keepalive)
+		return 0;
+	f->fast_keepalive = false;
+	return PEER_ACT_KEEPALIVE_RESTORE;
+}
+
+unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			  int64_t now_unix, const union wg_sockaddr *ep)
+{
+	unsigned act = 0;
+	bool changed = !ep_equal(ep, &f->endpoint);
+
+	f->fetching = false;
+	if (changed) {
+		f->endpoint = *ep;
+		/* A connected peer whose device endpoint already is this one (WireGuard
+		 * roamed to it) needs nothing. Otherwise the peer moved: follow it. */
+		if (f->state != PEER_CONNECTED || !ep_equal(ep, &f->dev_endpoint)) {
+			act |= PEER_ACT_SET_ENDPOINT;
+			f->endpoint_set_at = now;
+			f->endpoint_set_unix = now_unix;
+			enter(f, PEER_PUNCHING, now);
+			f->backoff_ms = 0;
+			act |= start_punch(f, p);
+		}
+	} else if (f->state != PEER_CONNECTED && !ep_equal(ep, &f->dev_endpoint)) {
+		/* the device lost it (interface recreated, someone ran wg set) */
+		act |= PEER_ACT_SET_ENDPOINT;
+		f->endpoint_set_at = now;
+		f->endpoint_set_unix = now_unix;
+		if (f->state == PEER_WAITING)
+			enter(f, PEER_PUNCHING, now);
+		act |= start_punch(f, p);
+	}
+	if (act & PEER_ACT_SET_ENDPOINT)
+		f->dev_endpoint = *ep;
+	schedule_fetch(f, p, now);
+	return act;
+}
+
+void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	f->fetching = false;
+	schedule_fetch(f, p, now);
+}
+
+unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			int64_t now_unix, const struct wg_peer *wp)
+{
+	unsigned act = 0;
+	bool new_handshake, session_live;
+
+	if (!f->fast_keepalive && !f->punch_due)
+		f->user_keepalive = wp->persistent_keepalive;
+	f->dev_endpoint = wp->endpoint;
+	if (!f->sampled || wp->rx_bytes != f->rx) {
+		if (!f->sampled || wp->rx_bytes > f->rx)
+			f->rx_moved_at = now;
+		f->tx_at_rx = wp->tx_bytes;
+	}
+	new_handshake = wp->last_handshake_sec &&
+			(f->sampled ? wp->last_handshake_sec > f->last_handshake
+				    : now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S);
+	session_live = wp->last_handshake_sec &&
+		       now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S;
+	f->rx = wp->rx_bytes;
+	f->tx = wp->tx_bytes;
+	f->last_handshake = wp->last_handshake_sec;
+	f->sampled = true;
+
+	switch (f->state) {
+	case PEER_WAITING:
+	case PEER_PUNCHING:
+	case PEER_STALE:
+		if (new_handshake) {
+			enter(f, PEER_CONNECTED, now);
+			act |= stop_punch(f);
+			schedule_fetch(f, p, now);
+		}
+		break;
+	case PEER_CONNECTED:
+		/* Unanswered: at least a handshake initiation's worth went out since rx last
+		 * moved (WireGuard retrying, or data with no reply), and the peer has been
+		 * silent longer than a live WireGuard ever is. Or the session expired
+		 * while we keep sending. */
+		if ((f->tx - f->tx_at_rx >= HANDSHAKE_INIT_BYTES && now - f->rx_moved_at >= p->quiet_ms) ||
+		    (!session_live && f->tx > f->tx_at_rx)) {
+			enter(f, PEER_STALE, now);
+			act |= PEER_ACT_REDISCOVER;
+			f->backoff_ms = 0;
+			f->next_fetch = f->fetching ? f->next_fetch : now;
+		}
+		break;
+	}
+	return act;
+}
+
+unsigned peer_on_tick(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	unsigned act = 0;
+
+	if (f->punch_due && now >= f->endpoint_set_at + p->punch_delay_ms) {
+		f->punch_due = false;
+		f->fast_keepalive = true;
+		act |= PEER_ACT_KEEPALIVE_FAST;
+	}
+	if (f->fast_keepalive && f->state != PEER_CONNECTED &&
+	    now >= f->endpoint_set_at + p->punch_max_ms)
+		act |= stop_punch(f);
+	return act;
+}
+
+int64_t peer_next_event(const struct peer_fsm *f, const struct peer_params *p)
+{
+	int64_t t = f->fetching ? INT64_MAX : f->next_fetch;
+
+	if (f->punch_due && f->endpoint_set_at + p->punch_delay_ms < t)
+		t = f->endpoint_set_at + p->punch_delay_ms;
+	if (f->fast_keepalive && f->state != PEER_CONNECTED &&
+	    f->endpoint_set_at + p->punch_max_ms < t)
+		t = f->endpoint_set_at + p->punch_max_ms;
+	return t;
+}
+
+bool peer_fetch_due(const struct peer_fsm *f, int64_t now)
+{
+	return !f->fetching && now >= f->next_fetch;
+}
+
+void peer_fetch_started(struct peer_fsm *f)
+{
+	f->fetching = true;
+}
+
+void peer_on_republished(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	(void)p;
+	if (f->state == PEER_CONNECTED)
+		return;
+	f->backoff_ms = 0;
+	if (!f->fetching)
+		f->next_fetch = now;
+}
+
+const char *peer_state_name(enum peer_state s)
+{
+	static const char *names[] = { "waiting-for-record", "punching", "connected", "stale" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}

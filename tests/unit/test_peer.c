@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The peer state machine on a fake clock: every transition and the actions it asks for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "peer.h"
+
+#define T0 1000000		/* monotonic ms */
+#define U0 1760000000		/* unix s at T0 */
+#define REFRESH 600000
+
+struct clock {
+	int64_t ms;
+};
+
+static int64_t unix_at(const struct clock *c)
+{
+	return U0 + (c->ms - T0) / 1000;
+}
+
+static union wg_sockaddr ep(const char *ip, uint16_t port)
+{
+	union wg_sockaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.in.sin_family = AF_INET;
+	a.in.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a.in.sin_addr);
+	return a;
+}
+
+static struct wg_peer sample(const union wg_sockaddr *e, int64_t hs, uint64_t rx, uint64_t tx,
+			     uint16_t ka)
+{
+	struct wg_peer w;
+
+	memset(&w, 0, sizeof(w));
+	if (e)
+		w.endpoint = *e;
+	else
+		w.endpoint.sa.sa_family = AF_UNSPEC;
+	w.last_handshake_sec = hs;
+	w.rx_bytes = rx;
+	w.tx_bytes = tx;
+	w.persistent_keepalive = ka;
+	return w;
+}
+
+static void setup(struct peer_fsm *f, struct peer_params *p, struct clock *c, bool higher)
+{
+	c->ms = T0;
+	peer_params_default(p, REFRESH, true);
+	peer_init(f, c->ms, higher);
+}
+
+static void test_waiting_backoff(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	int64_t expect = 250;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	assert_int_equal(f.state, PEER_WAITING);
+	assert_string_equal(peer_state_name(f.state), "waiting-for-record");
+	assert_true(peer_fetch_due(&f, c.ms));
+	peer_fetch_started(&f);
+	assert_false(peer_fetch_due(&f, c.ms + 1000000)); /* one fetch at a time */
+	/* 250 ms doubling up to the refresh interval */
+	for (int i = 0; i < 20; i++) {
+		peer_on_fetch_failed(&f, &p, c.ms);
+		assert_int_equal(f.next_fetch - c.ms, expect);
+		assert_int_equal(peer_next_event(&f, &p), f.next_fetch);
+		c.ms = f.next_fetch;
+		peer_fetch_started(&f);
+		expect = expect * 2 > REFRESH ? REFRESH : expect * 2;
+	}
+	assert_int_equal(f.backoff_ms, REFRESH);
+	assert_int_equal(f.state, PEER_WAITING);
+}
+
+static void test_endpoint_punch_connect(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.7", 40000);
+	struct wg_peer w;
+	unsigned act;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	/* the device has the user's keepalive 25 s and no endpoint */
+	w = sample(NULL, 0, 0, 0, 25);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	assert_int_equal(f.user_keepalive, 25);
+
+	peer_fetch_started(&f);
+	c.ms += 40;
+	act = peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	assert_int_equal(act, PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	assert_true(f.fast_keepalive);
+	assert_int_equal(f.next_fetch - c.ms, 250); /* still fetching fast */
+
+	/* while punching, the device shows our 1 s: not taken as the user's value */
+	c.ms += 500;
+	w = sample(&e, 0, 0, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	assert_int_equal(f.user_keepalive, 25);
+	assert_int_equal(f.state, PEER_PUNCHING);
+
+	/* a handshake: connected, keepalive restored, fetches slow down to the watch */
+	c.ms += 500;
+	w = sample(&e, unix_at(&c), 92, 148 + 32, 1);
+	act = peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(act, PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	assert_string_equal(peer_state_name(f.state), "connected");
+	assert_int_equal(f.connects, 1);
+	assert_false(f.fast_keepalive);
+	assert_int_equal(f.next_fetch - c.ms, p.watch_ms);
+
+	/* the same record read again changes nothing */
+	peer_fetch_started(&f);
+	c.ms += p.watch_ms;
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+static void test_higher_key_defers_punch(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.8", 51820);
+	unsigned act;
+
+	(void)state;
+	setup(&f, &p, &c, true);
+	peer_fetch_started(&f);
+	act = peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	assert_int_equal(act, PEER_ACT_SET_ENDPOINT); /* not yet the keepalive */
+	assert_true(f.punch_due);
+	assert_int_equal(peer_next_event(&f, &p), c.ms + 250); /* the next fetch comes first */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_next_event(&f, &p), c.ms + p.punch_delay_ms);
+	assert_int_equal(peer_on_tick(&f, &p, c.ms + p.punch_delay_ms - 1), 0);
+	c.ms += p.punch_delay_ms;
+	assert_int_equal(peer_on_tick(&f, &p, c.ms), PEER_ACT_KEEPALIVE_FAST);
+	assert_true(f.fast_keepalive);
+	assert_false(f.punch_due);
+}
+
+static void test_punch_gives_up_keepalive(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.9", 1234);
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_true(peer_next_event(&f, &p) <= c.ms + p.punch_max_ms);
+	assert_int_equal(peer_on_tick(&f, &p, c.ms + p.punch_max_ms - 1), 0);
+	c.ms += p.punch_max_ms;
+	assert_int_equal(peer_on_tick(&f, &p, c.ms), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	/* a changed endpoint punches again */
+	e = ep("203.0.113.9", 1235);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+}
+
+/* Connected, then our NAT (or theirs) moves: tx keeps growing, rx stops. */
+static void test_connected_goes_stale_and_heals(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.10", 40000), e2 = ep("203.0.113.110", 40001);
+	struct wg_peer w;
+	uint64_t rx = 1000, tx = 1000;
+	unsigned act;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	w = sample(&e, unix_at(&c), rx, tx, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+
+	/* traffic both ways: stays connected */
+	for (int i = 0; i < 30; i++) {
+		c.ms += 1000;
+		rx += 100, tx += 100;
+		w = sample(&e, f.last_handshake, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* now only tx moves (keepalives, then WireGuard's handshake retries) */
+	for (int i = 1; i < p.quiet_ms / 1000; i++) {
+		c.ms += 1000;
+		tx += 32;
+		w = sample(&e, f.last_handshake, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+		assert_int_equal(f.state, PEER_CONNECTED);
+	}
+	c.ms += 1000;
+	tx += 148;
+	w = sample(&e, f.last_handshake, rx, tx, 25);
+	act = peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(act, PEER_ACT_REDISCOVER);
+	assert_int_equal(f.state, PEER_STALE);
+	assert_true(peer_fetch_due(&f, c.ms));
+
+	/* the peer's new endpoint arrives: punch it */
+	peer_fetch_started(&f);
+	c.ms += 300;
+	act = peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e2);
+	assert_int_equal(act, PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	c.ms += 1000;
+	w = sample(&e2, unix_at(&c), rx + 92, tx + 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	assert_int_equal(f.connects, 2);
+	assert_int_equal(f.user_keepalive, 25);
+}
+
+/* An idle tunnel (nothing sent, no keepalive) is not a dead one. */
+static void test_idle_is_not_stale(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.11", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	w = sample(&e, unix_at(&c), 92, 148, 1);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	for (int i = 0; i < 600; i++) {
+		c.ms += 1000;
+		w = sample(&e, f.last_handshake, 92, 148, 0);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* but sending into an expired session is */
+	c.ms += 1000;
+	w = sample(&e, f.last_handshake, 92, 148 + 64, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_REDISCOVER);
+	assert_int_equal(f.state, PEER_STALE);
+}
+
+/* WireGuard roamed to where the peer really is; an old record must not pull it back,
+ * and the peer connecting to us before we read its record counts as connected. */
+static void test_roaming_and_inbound(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	/* inbound: the device already has a handshake with a roamed endpoint */
+	w = sample(&roamed, unix_at(&c), 92, 92, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* the record read later points elsewhere: it is news, so follow it */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	c.ms += 1000;
+	w = sample(&rec, unix_at(&c), 200, 200, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	/* then WireGuard roams; the same record again leaves the device alone */
+	c.ms += 1000;
+	w = sample(&roamed, f.last_handshake, 300, 300, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+/* The interface was recreated: the device has no endpoint any more. */
+static void test_device_lost_endpoint(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.13", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	c.ms += p.punch_max_ms;
+	peer_on_tick(&f, &p, c.ms); /* gave up the fast keepalive */
+	w = sample(NULL, 0, 0, 0, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+}
+
+static void test_republished_fetches_now(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	for (int i = 0; i < 10; i++)
+		peer_on_fetch_failed(&f, &p, c.ms);
+	assert_true(f.next_fetch > c.ms + 60000);
+	peer_on_republished(&f, &p, c.ms);
+	assert_true(peer_fetch_due(&f, c.ms));
+	assert_int_equal(f.backoff_ms, 0);
+}
+
+static void test_no_fast_punch(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.14", 40000);
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	p.fast_punch = false;
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e), PEER_ACT_SET_ENDPOINT);
+	assert_false(f.fast_keepalive);
+	assert_int_equal(peer_on_tick(&f, &p, c.ms + 3600000), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_waiting_backoff),
+		cmocka_unit_test(test_endpoint_punch_connect),
+		cmocka_unit_test(test_higher_key_defers_punch),
+		cmocka_unit_test(test_punch_gives_up_keepalive),
+		cmocka_unit_test(test_connected_goes_stale_and_heals),
+		cmocka_unit_test(test_idle_is_not_stale),
+		cmocka_unit_test(test_roaming_and_inbound),
+		cmocka_unit_test(test_device_lost_endpoint),
+		cmocka_unit_test(test_republished_fetches_now),
+		cmocka_unit_test(test_no_fast_punch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
