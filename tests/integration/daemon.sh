@@ -76,7 +76,7 @@ grep -q "reload: configuration applied (1 peer added, 0 removed, 1 unchanged)" "
 lab_kill wg2
 lab_wait 5 sh -c "! test -S /var/run/wireguard/sm${LAB}2.sock"
 priv=$LAB_DIR/wg2.key
-lab_bg h2 wg2 env WG_PROCESS_FOREGROUND=1 wireguard-go -f "sm${LAB}2"
+lab_bg h2 wg2 env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=verbose wireguard-go -f "sm${LAB}2"
 lab_wait 5 test -S "/var/run/wireguard/sm${LAB}2.sock"
 lab_exec h2 wg set "sm${LAB}2" private-key "$priv" listen-port 51820
 lab_exec h2 ip addr add 198.18.0.2/24 dev "sm${LAB}2"
@@ -87,6 +87,8 @@ if lab_wait 40 lab_ping 2 1; then
 	echo "ok - recreated interface reconnected in $(($(lab_ms) - t0)) ms without restarting stunmesh"
 else
 	fail "recreated interface did not reconnect"
+	lab_exec h2 wg show; lab_exec h1 wg show; lab_status 2; lab_status 1
+	tail -n 20 "$LAB_DIR/wg2.log"
 fi
 
 # 5. a failing store for one peer (site 3 on site 2's daemon), the others unaffected

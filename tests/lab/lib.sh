@@ -241,7 +241,7 @@ lab_wg() {
 	_n=$1 _if="sm$LAB$1"
 	(umask 077 && wg genkey >"$LAB_DIR/wg$_n.key")
 	wg pubkey <"$LAB_DIR/wg$_n.key" >"$LAB_DIR/wg$_n.pub"
-	lab_bg "h$_n" "wg$_n" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$_if"
+	lab_bg "h$_n" "wg$_n" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=${LAB_WG_LOG:-error} wireguard-go -f "$_if"
 	_i=0
 	while [ ! -S "/var/run/wireguard/$_if.sock" ] && [ $_i -lt 50 ]; do
 		sleep 0.1
