@@ -3,6 +3,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #define DISC_RETRY_MS 5000	/* discovery failed: try again this soon */
 #define PUBLISH_RETRY_MIN_MS 2000
 #define MISSING_RETRY_MS 1000	/* a missing interface is looked for this often */
-#define PUNCH_SAMPLE_MS 200	/* device readings while a peer is being punched */
+#define PUNCH_SAMPLE_MS 200
+#define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */	/* device readings while a peer is being punched */
 
 static int64_t unix_now(void)
 {
@@ -308,8 +310,10 @@ static void peer_publish(struct eng_peer *p, bool force)
 		sb_free(&content);
 		return;
 	}
+	/* Our "ts" only when the sealed value still fits one 255-byte DNS TXT string:
+	 * Cloudflare splits longer values and stunmesh-go reads them as they are. */
 	rec.ts = unix_now();
-	rec.has_ts = true;
+	rec.has_ts = 2 * (RECORD_NONCE_LEN + RECORD_TAG_LEN + content.len + TS_JSON_MAX) <= 255;
 	peer_label(p, lbl, sizeof(lbl));
 	r = record_seal(&rec, p->pub, ifc->priv, &hex, &e);
 	if (r) {
@@ -628,6 +632,7 @@ static void iface_sample(struct eng_iface *ifc)
 	struct engine *eng = ifc->eng;
 	struct wg_device *dev = NULL;
 	struct errbuf e = { "" };
+	unsigned ifindex;
 	bool fresh;
 	int r;
 
@@ -637,7 +642,8 @@ static void iface_sample(struct eng_iface *ifc)
 		return;
 	}
 	ifc->samples++;
-	fresh = !ifc->present || dev->listen_port != ifc->listen_port || dev->fwmark != ifc->fwmark ||
+	ifindex = if_nametoindex(ifc->name);
+	fresh = !ifc->present || ifindex != ifc->ifindex || dev->listen_port != ifc->listen_port || dev->fwmark != ifc->fwmark ||
 		memcmp(dev->public_key, ifc->pub, WG_KEY_LEN);
 	if (fresh) {
 		char b64[WG_KEY_B64_LEN];
@@ -657,6 +663,7 @@ static void iface_sample(struct eng_iface *ifc)
 		ifc->error[0] = '\0';
 		ifc->listen_port = dev->listen_port;
 		ifc->fwmark = dev->fwmark;
+		ifc->ifindex = ifindex;
 		memcpy(ifc->pub, dev->public_key, WG_KEY_LEN);
 		memcpy(ifc->priv, dev->private_key, WG_KEY_LEN);
 		for (int i = 0; i < 2; i++) {

@@ -58,8 +58,8 @@ struct eng_peer {
 	int64_t published_unix;
 	int64_t next_publish_ms; /* republish (retry after a failure, or refresh) */
 	/* for status */
-	char fetch_result[256];
-	char publish_result[256];
+	char fetch_result[384];
+	char publish_result[384];
 	bool endpoint_ever_set;
 	unsigned pending_ops; /* callbacks still to come; a removed peer waits for them */
 	bool removed;
@@ -75,6 +75,7 @@ struct eng_iface {
 	char error[256];
 	uint16_t listen_port;
 	uint32_t fwmark;
+	unsigned ifindex; /* a new index means the interface was created again */
 	uint8_t pub[WG_KEY_LEN], priv[WG_KEY_LEN];
 	struct eng_disc disc[2]; /* [0] IPv4, [1] IPv6 */
 	struct loop_timer sample_timer;

@@ -137,6 +137,40 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 	unsigned act = 0;
 	bool new_handshake, session_live;
 
+	/* The device was reset under us (interface deleted and created again between two
+	 * readings): counters went back, or the endpoint we set is gone. Start over with
+	 * the endpoint we know. */
+	if (f->sampled && f->state != PEER_WAITING &&
+	    (wp->rx_bytes < f->rx || wp->tx_bytes < f->tx ||
+	     (wp->last_handshake_sec && wp->last_handshake_sec < f->last_handshake) ||
+	     (f->endpoint.sa.sa_family != AF_UNSPEC && wp->endpoint.sa.sa_family == AF_UNSPEC))) {
+		f->sampled = false;
+		f->fast_keepalive = false;
+		f->punch_due = false;
+		f->dev_endpoint.sa.sa_family = AF_UNSPEC;
+		f->rx = f->tx = 0;
+		f->last_handshake = 0;
+		if (f->endpoint.sa.sa_family != AF_UNSPEC) {
+			enter(f, PEER_PUNCHING, now);
+			f->endpoint_set_at = now;
+			f->endpoint_set_unix = now_unix;
+			f->dev_endpoint = f->endpoint;
+			act |= PEER_ACT_SET_ENDPOINT | start_punch(f, p);
+		} else {
+			enter(f, PEER_WAITING, now);
+		}
+		f->backoff_ms = 0;
+		if (!f->fetching)
+			f->next_fetch = now;
+		f->user_keepalive = wp->persistent_keepalive;
+		f->rx_moved_at = now;
+		f->tx_at_rx = wp->tx_bytes;
+		f->rx = wp->rx_bytes;
+		f->tx = wp->tx_bytes;
+		f->last_handshake = wp->last_handshake_sec;
+		f->sampled = true;
+		return act;
+	}
 	if (!f->fast_keepalive && !f->punch_due)
 		f->user_keepalive = wp->persistent_keepalive;
 	f->dev_endpoint = wp->endpoint;

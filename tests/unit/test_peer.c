@@ -323,6 +323,41 @@ static void test_device_lost_endpoint(void **state)
 			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
 }
 
+/* The interface was deleted and created again between two readings: same key and
+ * port, but the device forgot the endpoint and its counters restarted. */
+static void test_device_reset_between_samples(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.15", 40000);
+	struct wg_peer w;
+	unsigned act;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	c.ms += 500;
+	w = sample(&e, unix_at(&c), 500, 700, 1);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	c.ms += 1000;
+	w = sample(NULL, 0, 0, 0, 0);
+	act = peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(act, PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	/* and the next handshake on the new device connects it again */
+	c.ms += 1000;
+	w = sample(&e, unix_at(&c), 92, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* counters going backwards alone are a reset too */
+	c.ms += 1000;
+	w = sample(&e, f.last_handshake, 10, 10, 0);
+	assert_true(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w) & PEER_ACT_SET_ENDPOINT);
+}
+
 static void test_republished_fetches_now(void **state)
 {
 	struct peer_fsm f;
@@ -367,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_idle_is_not_stale),
 		cmocka_unit_test(test_roaming_and_inbound),
 		cmocka_unit_test(test_device_lost_endpoint),
+		cmocka_unit_test(test_device_reset_between_samples),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
 	};
