@@ -30,14 +30,18 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/test/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+# Helpers that integration tests run (never installed).
+TOOL_SRCS := $(wildcard tests/integration/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/integration/%.c=build/tools/%)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps check unit demo fuzz install uninstall clean help
+.PHONY: all deps check check-kernel unit demo fuzz install uninstall clean help
 all: stunmesh
 
 help:
 	@echo "make            build ./stunmesh"
 	@echo "make check      install test dependencies (as root), build, run every test"
+	@echo "make check-kernel  run the kernel WireGuard tests in a qemu VM (as root)"
 	@echo "make demo       run the two-site NAT lab demo (as root)"
 	@echo "make unit       build and run the unit tests only (plain and ASan/UBSan)"
 	@echo "make fuzz       build the libFuzzer targets into build/fuzz/ (clang)"
@@ -61,11 +65,14 @@ build/test/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | build/test
 build/asan/test/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | build/asan/test
 	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -Itests/unit -o $@ $< $(ASAN_OBJS) $(PKG_LIBS) -lcmocka
 
+build/tools/%: tests/integration/%.c $(LIB_OBJS) | build/tools
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
 build/fuzz/%: tests/fuzz/%.c $(filter-out src/main.c,$(SRCS)) $(wildcard src/*.h) | build/fuzz
 	$(FUZZ_CC) $(SM_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(filter-out src/main.c,$(SRCS)) $(PKG_LIBS)
 
-build/obj build/asan/obj build/test build/asan/test build/fuzz:
+build/obj build/asan/obj build/test build/asan/test build/fuzz build/tools:
 	mkdir -p $@
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
@@ -78,8 +85,15 @@ fuzz: $(FUZZ_BINS)
 # integration tests. The last line is "N passed, N failed".
 check:
 	@sh scripts/deps.sh all
-	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(TOOL_BINS)
 	@sh tests/run.sh
+
+# Debian's kernel under qemu (software emulation), for the kernel WireGuard module this
+# machine's kernel lacks; `make check` runs the same through tests/integration/kernel.sh.
+check-kernel:
+	@sh scripts/deps.sh kernel
+	@$(MAKE) --no-print-directory stunmesh $(TOOL_BINS)
+	@sh tests/kernel/run-vm.sh tests/kernel/wg_kernel.sh
 
 demo:
 	@sh scripts/deps.sh all

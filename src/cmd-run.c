@@ -3,9 +3,13 @@
  * Options are accepted with one dash or two, as Go's flag package does, so a service
  * file written for stunmesh-go (`-oneshot`, `-config`) works unchanged. */
 #include "cmdline.h"
+#include "engine.h"
+#include "loop.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 static void usage(FILE *f, const char *prog)
 {
@@ -21,6 +25,64 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
+static void on_stop(struct loop *l, int signo, void *arg)
+{
+	struct engine *eng = arg;
+
+	log_info(eng->log, "%s: stopping (endpoints that were set stay set)", strsignal(signo));
+	eng->exit_code = eng->opts.oneshot ? 1 : 0;
+	loop_stop(l);
+}
+
+static void on_hup(struct loop *l, int signo, void *arg)
+{
+	(void)l;
+	(void)signo;
+	engine_reload(arg);
+}
+
+static int run_engine(struct app *app, struct config *cfg, const struct config_source *src,
+		      bool oneshot, int64_t timeout_ms)
+{
+	struct engine_opts opts = { .oneshot = oneshot, .oneshot_timeout_ms = timeout_ms };
+	struct errbuf e = { "" };
+	struct engine *eng = NULL;
+	struct loop *loop = NULL;
+	int rc = EXIT_FAIL;
+
+	if (loop_new(&loop, &e)) {
+		log_error(&app->log, "%s", e.msg);
+		config_free(cfg);
+		return EXIT_FAIL;
+	}
+	if (engine_new(loop, &app->log, cfg, &opts, src, &eng, &e)) {
+		log_error(&app->log, "%s", e.msg);
+		config_free(cfg);
+		goto out;
+	}
+	if (loop_signal_add(loop, SIGTERM, on_stop, eng) || loop_signal_add(loop, SIGINT, on_stop, eng) ||
+	    loop_signal_add(loop, SIGHUP, on_hup, eng)) {
+		log_error(&app->log, "cannot set up signal handling");
+		goto out;
+	}
+	if (engine_start(eng, &e)) {
+		log_error(&app->log, "%s", e.msg);
+		goto out;
+	}
+	log_info(&app->log, "stunmesh %s running%s", STUNMESH_VERSION, oneshot ? " once" : "");
+	if (loop_run(loop) < 0) {
+		log_error(&app->log, "event loop failed");
+		goto out;
+	}
+	if (oneshot && eng->exit_code)
+		engine_report_failures(eng);
+	rc = eng->exit_code ? EXIT_FAIL : EXIT_OK;
+out:
+	engine_free(eng);
+	loop_free(loop);
+	return rc;
+}
+
 int cmd_run(struct app *app, int argc, char **argv)
 {
 	enum { OPT_ONESHOT = 0x2000, OPT_TIMEOUT };
@@ -34,6 +96,7 @@ int cmd_run(struct app *app, int argc, char **argv)
 	struct config_source src = { 0 };
 	struct config *cfg;
 	int64_t timeout_ms = 30000;
+	bool oneshot = false;
 	int opt, r;
 
 	optind = 1;
@@ -42,6 +105,7 @@ int cmd_run(struct app *app, int argc, char **argv)
 			continue;
 		switch (opt) {
 		case OPT_ONESHOT:
+			oneshot = true;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_duration(optarg, &timeout_ms) || timeout_ms <= 0) {
@@ -70,10 +134,5 @@ int cmd_run(struct app *app, int argc, char **argv)
 		log_warn(&app->log, "no configuration file found; using defaults (no interfaces)");
 	if (cfg->stun_defaulted)
 		log_warn(&app->log, "no stun.addresses configured; using %s", CONFIG_DEFAULT_STUN);
-	/* The engine (issue: the daemon) is not part of this build yet. Say so plainly
-	 * rather than pretend to run. */
-	log_error(&app->log, "the daemon engine is not implemented in this version yet; "
-			     "available now: check-config");
-	config_free(cfg);
-	return EXIT_FAIL;
+	return run_engine(app, cfg, &src, oneshot, timeout_ms);
 }

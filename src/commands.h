@@ -21,7 +21,11 @@ struct app {
 
 int cmd_run(struct app *app, int argc, char **argv);
 int cmd_check_config(struct app *app, int argc, char **argv);
+int cmd_status(struct app *app, int argc, char **argv);
+int cmd_refresh(struct app *app, int argc, char **argv);
+int cmd_stun(struct app *app, int argc, char **argv);
 int cmd_version(struct app *app, int argc, char **argv);
+int cmd_show(struct app *app, int argc, char **argv);
 int cmd_help(struct app *app, int argc, char **argv);
 
 #endif

@@ -14,6 +14,10 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run the daemon (the default when no command is given)" },
 	{ "check-config", cmd_check_config, "validate the configuration and print it, secrets masked" },
+	{ "status", cmd_status, "show what the running daemon sees (--json for scripts)" },
+	{ "refresh", cmd_refresh, "ask the running daemon to re-discover and re-fetch now" },
+	{ "show", cmd_show, "show the WireGuard interfaces as stunmesh sees them (read-only)" },
+	{ "stun", cmd_stun, "show the public endpoint NAT gives a WireGuard port, per STUN server" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

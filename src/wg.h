@@ -73,4 +73,18 @@ int wg_set_keepalive(const char *name, enum wg_backend_kind kind, const uint8_t 
 /* Finds a peer by key, NULL when absent. */
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t pub[WG_KEY_LEN]);
 
+const char *wg_backend_name(enum wg_backend_kind kind);
+
+/* Standard base64 of a key, as wg(8) prints it: 44 characters and a NUL. */
+#define WG_KEY_B64_LEN 45
+void wg_key_to_base64(char out[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN]);
+
+/* "192.0.2.1:51820" or "[2001:db8::1]:51820" (with "%scope" when set); "(none)" for
+ * AF_UNSPEC. 64 bytes are always enough. */
+#define WG_ENDPOINT_STR_LEN 64
+void wg_endpoint_format(const union wg_sockaddr *ep, char *buf, size_t len);
+/* Parses the same forms (numeric addresses only, no DNS) from (s, n), not relying on NUL
+ * termination. 0 or -EINVAL. */
+int wg_endpoint_parse(const char *s, size_t n, union wg_sockaddr *out);
+
 #endif

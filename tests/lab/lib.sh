@@ -9,8 +9,8 @@
 #   sm-L-stun   two STUN servers: coturn on 198.51.100.10:3478 and 198.51.100.11:3478
 #               (and [2001:db8:ffff::10]:3478) -- two addresses so that two servers
 #               can disagree about a symmetric NAT's port
-#   sm-L-rN     site N's NAT router: WAN 203.0.113.(10+N)/24 on the bridge,
-#               LAN 192.0.2.(16N+1)/28; IPv6 2001:db8:N::1/64 routed, no NAT
+#   sm-L-rN     site N's NAT router: WAN 203.0.113.(10+N)/24 and 2001:db8:ffff::(100+N)
+#               on the bridge, LAN 192.0.2.(16N+1)/28; IPv6 2001:db8:N::1/64 routed, no NAT
 #   sm-L-hN     site N's host: 192.0.2.(16N+2)/28, 2001:db8:N::2/64, wireguard-go
 #               interface smLN (tunnel address 198.18.0.N/24)
 #
@@ -127,10 +127,10 @@ lab_site() {
 	lab_exec inet ip link set "sm$LAB-w$_n" master br0 up
 	lab_exec $_r ip link set wan up
 	lab_exec $_r ip addr add "$_wan/24" dev wan
-	lab_exec $_r ip -6 addr add "2001:db8:ffff::$((10 + _n))/64" dev wan nodad
+	lab_exec $_r ip -6 addr add "2001:db8:ffff::$((100 + _n))/64" dev wan nodad
 	lab_exec $_r ip route add default via 203.0.113.1
 	lab_exec $_r ip -6 route add default via 2001:db8:ffff::1
-	lab_exec inet ip -6 route add "2001:db8:$_n::/64" via "2001:db8:ffff::$((10 + _n))"
+	lab_exec inet ip -6 route add "2001:db8:$_n::/64" via "2001:db8:ffff::$((100 + _n))"
 
 	_inner=$_r
 	if [ "$_kind" = double ]; then
@@ -184,7 +184,22 @@ lab_nat() {
 		;;
 	*) lab_log "unknown NAT kind $2"; return 1 ;;
 	esac
+	# Filtering as home and carrier routers do it: nothing unsolicited from the WAN gets
+	# in (only the static DNAT of a cone NAT). Without it, a peer's early packet to the
+	# router itself would leave a conntrack entry that collides with the mapping the
+	# host's reply needs, and Linux would pick another port: not what a real NAT does.
 	lab_exec "$1" nft -f - <<EOF
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+		iifname "$3" ct state new drop
+	}
+	chain forward {
+		type filter hook forward priority filter;
+		iifname "$3" ct state new ct status dnat accept
+		iifname "$3" ct state new drop
+	}
+}
 table ip nat {
 	chain prerouting {
 		type nat hook prerouting priority dstnat;
@@ -212,9 +227,10 @@ lab_readdress() {
 	_n=$1 _old="203.0.113.$((10 + _n))" _new="203.0.113.$((100 + _n))"
 	[ -f "$LAB_DIR/site$_n.readdressed" ] && _old=$(cat "$LAB_DIR/site$_n.readdressed") &&
 		_new="203.0.113.$((${_old##*.} + 20))"
-	lab_exec "r$_n" ip addr add "$_new/24" dev wan
+	# deleting the only address takes the routes with it: put them back
 	lab_exec "r$_n" ip addr del "$_old/24" dev wan
-	lab_exec "r$_n" ip route replace default via 203.0.113.1 src "$_new"
+	lab_exec "r$_n" ip addr add "$_new/24" dev wan
+	lab_exec "r$_n" ip route replace default via 203.0.113.1
 	lab_exec "r$_n" conntrack -F 2>/dev/null || true
 	echo "$_new" >"$LAB_DIR/site$_n.readdressed"
 }
@@ -223,7 +239,7 @@ lab_readdress() {
 # tunnel address 198.18.0.N/24. Keys in $LAB_DIR/wgN.key/.pub.
 lab_wg() {
 	_n=$1 _if="sm$LAB$1"
-	wg genkey >"$LAB_DIR/wg$_n.key"
+	(umask 077 && wg genkey >"$LAB_DIR/wg$_n.key")
 	wg pubkey <"$LAB_DIR/wg$_n.key" >"$LAB_DIR/wg$_n.pub"
 	lab_bg "h$_n" "wg$_n" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$_if"
 	_i=0
@@ -272,3 +288,63 @@ lab_down() {
 	rm -f /var/run/wireguard/sm"$LAB"*.sock
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "${LAB_DIR:-/nonexistent}"
 }
+
+# lab_stunmesh_config N PEER...: writes $LAB_DIR/siteN.yaml, a stunmesh configuration for
+# site N's interface with the given sites as peers, all using the shared file store
+# $LAB_DIR/store. Extra YAML for the interface's peers may come in $LAB_EXTRA_PEERS,
+# extra plugins in $LAB_EXTRA_PLUGINS.
+lab_stunmesh_config() {
+	_n=$1
+	shift
+	mkdir -p "$LAB_DIR/store"
+	{
+		echo "refresh_interval: ${LAB_REFRESH:-10m}"
+		echo "log: {level: ${LAB_LOG_LEVEL:-info}}"
+		echo "stun:"
+		echo "  addresses: [\"198.51.100.10:3478\", \"198.51.100.11:3478\"]"
+		echo "control_socket: $LAB_DIR/site$_n.sock"
+		echo "interfaces:"
+		echo "  sm$LAB$_n:"
+		echo "    protocol: ${LAB_PROTOCOL:-ipv4}"
+		echo "    peers:"
+		for _m in "$@"; do
+			echo "      site$_m:"
+			echo "        public_key: \"$(cat "$LAB_DIR/wg$_m.pub")\""
+			echo "        plugin: ${LAB_PLUGIN:-shared}"
+		done
+		[ -n "${LAB_EXTRA_PEERS:-}" ] && printf '%s\n' "$LAB_EXTRA_PEERS"
+		echo "plugins:"
+		echo "  shared:"
+		echo "    type: builtin"
+		echo "    name: file"
+		echo "    dir: $LAB_DIR/store"
+		[ -n "${LAB_EXTRA_PLUGINS:-}" ] && printf '%s\n' "$LAB_EXTRA_PLUGINS"
+	} >"$LAB_DIR/site$_n.yaml"
+}
+
+# lab_stunmesh_start N: runs stunmesh on site N's host (binary $LAB_STUNMESH, default
+# ./stunmesh), log in $LAB_DIR/stunmeshN.log.
+lab_stunmesh_start() {
+	lab_bg "h$1" "stunmesh$1" "${LAB_STUNMESH:-./stunmesh}" -c "$LAB_DIR/site$1.yaml"
+}
+
+lab_stunmesh_stop() { lab_kill "stunmesh$1"; }
+
+# lab_status N [--json]: the daemon's status on site N
+lab_status() {
+	_n=$1
+	shift
+	lab_exec "h$_n" "${LAB_STUNMESH:-./stunmesh}" status --socket "$LAB_DIR/site$_n.sock" "$@"
+}
+
+# lab_handshake N M: true when site N's WireGuard has a handshake with site M
+lab_handshake() {
+	_hs=$(lab_exec "h$1" wg show "sm$LAB$1" latest-handshakes |
+		awk -v k="$(cat "$LAB_DIR/wg$2.pub")" '$1 == k { print $2 }')
+	[ -n "$_hs" ] && [ "$_hs" -gt 0 ]
+}
+
+# lab_ping N M: one ping from site N to site M through the tunnel
+lab_ping() { lab_exec "h$1" ping -c 1 -W 1 "198.18.0.$2" >/dev/null 2>&1; }
+
+lab_ms() { echo $(($(date +%s%N) / 1000000)); }
