@@ -687,8 +687,8 @@ static void test_reply_parse(void **state)
 		"{\"success\":true,\"result\":{\"id\":\"\"}}",
 		"{\"success\":true,\"result\":{\"id\":\"../../zones\"}}",
 		"{\"success\":true,\"result\":{\"id\":\"a\\r\\nX-Evil: 1\"}}",
-		"{\"success\":true,\"result\":{\"id\":"
-		"\"0123456789012345678901234567890123456789012345678901234567890123456789\"}}",
+		("{\"success\":true,\"result\":{\"id\":"
+		 "\"0123456789012345678901234567890123456789012345678901234567890123456789\"}}"),
 		"{\"success\":true,\"result\":[{\"id\":\"ab\",\"content\":[]}]}",
 		"{\"success\":true,\"result\":[{\"id\":\"ab\",\"content\":\"x\"}",
 		"{\"success\":tru",
