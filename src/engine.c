@@ -13,7 +13,8 @@
 #define PUBLISH_RETRY_MIN_MS 2000
 #define MISSING_RETRY_MS 1000	/* a missing interface is looked for this often */
 #define PUNCH_SAMPLE_MS 200
-#define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */	/* device readings while a peer is being punched */
+#define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */
+#define NAT_JSON_LEN 18		/* ,"nat":"symmetric" */	/* device readings while a peer is being punched */
 
 static int64_t unix_now(void)
 {
@@ -41,6 +42,7 @@ static void fmt_ep(const union wg_sockaddr *ep, char *buf, size_t len)
 }
 
 static void peer_arm(struct eng_peer *p);
+static bool iface_symmetric(const struct eng_iface *ifc);
 
 static const struct peer_params *params(struct engine *eng, struct peer_params *p)
 {
@@ -201,6 +203,15 @@ static void fetch_done(const struct store_result *res, void *arg)
 	snprintf(p->fetch_result, sizeof(p->fetch_result), "ok");
 	if (strcmp(old, p->fetch_result))
 		log_debug(eng->log, "peer %s: record read", lbl);
+	if (rec.nat_symmetric && !p->peer_symmetric && iface_symmetric(ifc))
+		log_warn(eng->log,
+			 "peer %s: both this NAT and the peer's are symmetric; hole punching cannot "
+			 "connect them (forward a port on one side, or use a relay)", lbl);
+	else if (rec.nat_symmetric && !p->peer_symmetric)
+		log_info(eng->log,
+			 "peer %s: the peer's NAT is symmetric; this works only if this side accepts "
+			 "unsolicited packets (public address, full-cone NAT or forwarded port)", lbl);
+	p->peer_symmetric = rec.nat_symmetric;
 	act = peer_on_endpoint(&p->fsm, params(eng, &pp), now, unix_now(), &ep);
 	peer_act(p, act, before);
 	goto out;
@@ -314,6 +325,9 @@ static void peer_publish(struct eng_peer *p, bool force)
 	 * Cloudflare splits longer values and stunmesh-go reads them as they are. */
 	rec.ts = unix_now();
 	rec.has_ts = 2 * (RECORD_NONCE_LEN + RECORD_TAG_LEN + content.len + TS_JSON_MAX) <= 255;
+	rec.nat_symmetric = iface_symmetric(ifc) &&
+			    2 * (RECORD_NONCE_LEN + RECORD_TAG_LEN + content.len + NAT_JSON_LEN +
+				 (rec.has_ts ? TS_JSON_MAX : 0)) <= 255;
 	peer_label(p, lbl, sizeof(lbl));
 	r = record_seal(&rec, p->pub, ifc->priv, &hex, &e);
 	if (r) {
@@ -465,14 +479,63 @@ static void disc_stop(struct eng_disc *dc)
 
 static void disc_arm(struct eng_disc *dc);
 
+static bool iface_symmetric(const struct eng_iface *ifc)
+{
+	return ifc->disc[0].nat == NAT_SYMMETRIC || ifc->disc[1].nat == NAT_SYMMETRIC;
+}
+
+static void disc_start_list(struct eng_disc *dc, char *const *servers, size_t n);
+
+/* The NAT check's answer: the same public port from a second server means the NAT
+ * keeps one mapping for every destination (what hole punching needs). */
+static void disc_check_done(struct eng_disc *dc)
+{
+	struct eng_iface *ifc = dc->ifc;
+	struct engine *eng = ifc->eng;
+	struct sockaddr_storage other;
+	char a[64], b[64];
+	bool was_sym = iface_symmetric(ifc);
+
+	dc->checking = false;
+	dc->checked = true;
+	if (discover_result(&dc->d, &other) != 0) {
+		log_debug(eng->log, "%s: no second STUN server answered; NAT type unknown", ifc->name);
+		return;
+	}
+	fmt_ss(&dc->mapped, a, sizeof(a));
+	fmt_ss(&other, b, sizeof(b));
+	if (discover_addr_equal(&other, &dc->mapped)) {
+		dc->nat = NAT_CONE;
+		log_info(eng->log, "%s: the NAT keeps %s for every destination (endpoint-independent mapping)",
+			 ifc->name, a);
+	} else {
+		dc->nat = NAT_SYMMETRIC;
+		log_warn(eng->log,
+			 "%s: the NAT is symmetric: two STUN servers saw %s and %s for the same port; "
+			 "peers behind a symmetric NAT too cannot be reached by hole punching",
+			 ifc->name, a, b);
+	}
+	if (iface_symmetric(ifc) != was_sym)
+		for (size_t i = 0; i < ifc->n_peers; i++)
+			peer_publish(ifc->peers[i], true);
+}
+
 static void disc_finish(struct eng_disc *dc)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
 	struct sockaddr_storage mapped;
 	char now_s[64], was[64];
+	char *others[16];
+	size_t n_others = 0, answered = SIZE_MAX;
 	bool changed;
 
+	if (dc->checking) {
+		disc_check_done(dc);
+		disc_stop(dc);
+		disc_arm(dc);
+		return;
+	}
 	if (discover_result(&dc->d, &mapped) == 0) {
 		changed = !dc->have || !discover_addr_equal(&mapped, &dc->mapped);
 		fmt_ss(&mapped, now_s, sizeof(now_s));
@@ -484,20 +547,38 @@ static void disc_finish(struct eng_disc *dc)
 			log_info(eng->log, "%s: public %s endpoint is %s", ifc->name,
 				 fam_name(dc->family), now_s);
 		}
+		if (changed)
+			dc->checked = false;
 		dc->mapped = mapped;
 		dc->have = true;
 		dc->learned_unix = unix_now();
 		dc->error[0] = '\0';
 		dc->next_ms = now_ms(eng) + eng->opts.stun_ms;
+		for (size_t i = 0; i < dc->d.n_servers && answered == SIZE_MAX; i++)
+			if (dc->d.servers[i].state == DS_OK)
+				answered = i;
 		disc_stop(dc);
 		if (changed)
 			for (size_t i = 0; i < ifc->n_peers; i++) {
-				peer_publish(ifc->peers[i], false);
 				struct peer_params pp;
 
+				peer_publish(ifc->peers[i], false);
 				peer_on_republished(&ifc->peers[i]->fsm, params(eng, &pp), now_ms(eng));
 				peer_arm(ifc->peers[i]);
 			}
+		/* once per mapping: ask the servers that did not answer, which see the port
+		 * from another destination */
+		if (!dc->checked) {
+			for (size_t i = 0; i < eng->cfg->n_stun_servers && n_others < 16; i++)
+				if (i != answered)
+					others[n_others++] = eng->cfg->stun_servers[i];
+			if (n_others) {
+				dc->checking = true;
+				disc_start_list(dc, others, n_others);
+				return;
+			}
+			dc->checked = true;
+		}
 	} else {
 		if (strcmp(dc->error, discover_error(&dc->d)))
 			log_warn(eng->log, "%s: %s discovery failed: %s", ifc->name,
@@ -524,7 +605,7 @@ static void disc_readable(struct loop *l, int fd, unsigned events, void *arg)
 		disc_arm(dc);
 }
 
-static void disc_start(struct eng_disc *dc)
+static void disc_start_list(struct eng_disc *dc, char *const *servers, size_t n)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
@@ -532,10 +613,15 @@ static void disc_start(struct eng_disc *dc)
 	int r;
 
 	disc_stop(dc);
-	r = discover_start(&dc->d, eng->cfg->stun_servers, eng->cfg->n_stun_servers, dc->family,
-			   ifc->listen_port, ifc->fwmark, NULL, NULL, eng->log,
-			   now_ms(eng) * 1000, &e);
+	r = discover_start(&dc->d, servers, n, dc->family, ifc->listen_port, ifc->fwmark, NULL,
+			   NULL, eng->log, now_ms(eng) * 1000, &e);
 	if (r) {
+		if (dc->checking) {
+			dc->checking = false;
+			dc->checked = true;
+			disc_arm(dc);
+			return;
+		}
 		if (strcmp(dc->error, e.msg))
 			log_warn(eng->log, "%s: cannot start %s discovery: %s", ifc->name,
 				 fam_name(dc->family), e.msg);
@@ -552,6 +638,12 @@ static void disc_start(struct eng_disc *dc)
 		disc_finish(dc);
 	else
 		disc_arm(dc);
+}
+
+static void disc_start(struct eng_disc *dc)
+{
+	dc->checking = false;
+	disc_start_list(dc, dc->ifc->eng->cfg->stun_servers, dc->ifc->eng->cfg->n_stun_servers);
 }
 
 static void disc_timer_cb(struct loop *l, void *arg)
@@ -669,6 +761,8 @@ static void iface_sample(struct eng_iface *ifc)
 		for (int i = 0; i < 2; i++) {
 			disc_stop(&ifc->disc[i]);
 			ifc->disc[i].have = false;
+			ifc->disc[i].checking = ifc->disc[i].checked = false;
+			ifc->disc[i].nat = NAT_UNKNOWN;
 		}
 		for (size_t i = 0; i < ifc->n_peers; i++) {
 			struct eng_peer *p = ifc->peers[i];

@@ -36,6 +36,13 @@ struct eng_disc {
 	int64_t learned_unix;		 /* when it was last confirmed */
 	char error[256];		 /* the last failure, "" after a success */
 	int64_t next_ms;		 /* next periodic discovery, monotonic ms */
+	/* After a mapping is learnt, one more server is asked once: a different port
+	 * means the NAT maps per destination (symmetric) and hole punching with a peer
+	 * behind another such NAT cannot work. */
+	enum { NAT_UNKNOWN = 0, NAT_CONE, NAT_SYMMETRIC } nat;
+	bool checking;			 /* the running discovery is that check */
+	bool checked;			 /* done (or impossible) for the current mapping */
+	struct sockaddr_storage check_mapped;
 };
 
 struct eng_peer {
@@ -48,6 +55,7 @@ struct eng_peer {
 	char *store_name;
 	char write_key[RECORD_KEY_HEX_LEN + 1], read_key[RECORD_KEY_HEX_LEN + 1];
 	bool on_device;
+	bool peer_symmetric; /* the peer's record says its NAT is symmetric */
 	struct peer_fsm fsm;
 	struct record_fresh fresh;
 	struct loop_timer timer; /* fsm events */
