@@ -120,7 +120,7 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		return;
 	if (act & PEER_ACT_SET_ENDPOINT) {
 		fmt_ep(&p->fsm.endpoint, ep, sizeof(ep));
-		r = wg_set_endpoint(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, -1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set endpoint %s: %s", lbl, ep, e.msg);
 		else {
@@ -129,14 +129,14 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		}
 	}
 	if (act & PEER_ACT_KEEPALIVE_FAST) {
-		r = wg_set_keepalive(ifc->name, ifc->backend, p->pub, 1, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set keepalive: %s", lbl, e.msg);
 		else
 			log_debug(eng->log, "peer %s: keepalive 1 s until the first handshake", lbl);
 	}
 	if (act & PEER_ACT_KEEPALIVE_RESTORE) {
-		r = wg_set_keepalive(ifc->name, ifc->backend, p->pub, p->fsm.user_keepalive, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot restore keepalive %u: %s", lbl,
 				 p->fsm.user_keepalive, e.msg);
