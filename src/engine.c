@@ -44,9 +44,20 @@ static void fmt_ep(const union wg_sockaddr *ep, char *buf, size_t len)
 static void peer_arm(struct eng_peer *p);
 static bool iface_symmetric(const struct eng_iface *ifc);
 
-static const struct peer_params *params(struct engine *eng, struct peer_params *p)
+/* How often a connected peer's record is read anyway, to follow a peer whose NAT moved
+ * before our own traffic notices: often where a read is a local file, once a minute
+ * where it is a process or an API call with rate limits. */
+#define WATCH_CHEAP_MS 2000
+#define WATCH_COSTLY_MS 60000
+
+static const struct peer_params *peer_params_for(struct engine *eng, const struct eng_peer *peer,
+						 struct peer_params *p)
 {
 	peer_params_default(p, eng->cfg->refresh_interval_ms, eng->cfg->fast_punch);
+	p->watch_ms = peer && peer->store && !strcmp(peer->store->ops->kind, "file")
+			      ? WATCH_CHEAP_MS : WATCH_COSTLY_MS;
+	if (p->watch_ms > p->refresh_ms)
+		p->watch_ms = p->refresh_ms;
 	return p;
 }
 static void peer_publish(struct eng_peer *p, bool force);
@@ -72,34 +83,27 @@ static void peer_free(struct eng_peer *p)
 	free(p);
 }
 
-/* A peer leaves the engine; one with store callbacks still to come lives on, detached,
- * until the last of them. */
-static void peer_release(struct eng_peer *p)
+/* Gives back the keepalive we hold at 1 s, if the device is still there. */
+static void peer_give_back_keepalive(struct eng_peer *p)
 {
-	struct engine *eng = p->eng;
+	struct errbuf e = { "" };
 
-	loop_timer_cancel(eng->loop, &p->timer);
-	if (p->pending_ops) {
-		p->removed = true;
-		p->next_zombie = eng->zombies;
-		eng->zombies = p;
+	if (!p->fsm.fast_keepalive || !p->ifc->present || !p->on_device)
 		return;
-	}
-	peer_free(p);
+	if (wg_update_peer(p->ifc->name, p->ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true,
+			   &e))
+		log_warn(p->eng->log, "peer %s/%s: cannot restore keepalive %u: %s", p->ifc->name,
+			 p->name, p->fsm.user_keepalive, e.msg);
+	p->fsm.fast_keepalive = false;
 }
 
-/* The last callback of a detached peer: unlink and free it. */
-static void zombie_done(struct eng_peer *p)
+/* A peer leaves the engine: its store operations are abandoned (no callbacks), so
+ * nothing can come back to it. */
+static void peer_release(struct eng_peer *p)
 {
-	struct engine *eng = p->eng;
-
-	if (p->pending_ops)
-		return;
-	for (struct eng_peer **pp = &eng->zombies; *pp; pp = &(*pp)->next_zombie)
-		if (*pp == p) {
-			*pp = p->next_zombie;
-			break;
-		}
+	peer_give_back_keepalive(p);
+	if (p->store)
+		store_cancel(p->store, p);
 	peer_free(p);
 }
 
@@ -167,12 +171,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 	int64_t now = now_ms(eng);
 	int r;
 
-	p->pending_ops--;
-	if (p->removed) {
-		zombie_done(p);
-		return;
-	}
-	ifc = p->ifc; /* only now: a detached peer's interface may be gone */
+	ifc = p->ifc;
 	peer_label(p, lbl, sizeof(lbl));
 	memcpy(old, p->fetch_result, sizeof(old));
 	if (res->status == STORE_NOT_FOUND) {
@@ -180,7 +179,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 		if (strcmp(old, p->fetch_result))
 			log_info(eng->log, "peer %s: no record published for us yet (key %s in %s)",
 				 lbl, p->read_key, p->store_name);
-		peer_on_fetch_failed(&p->fsm, params(eng, &pp), now);
+		peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now);
 		goto out;
 	}
 	if (res->status != STORE_OK) {
@@ -212,15 +211,20 @@ static void fetch_done(const struct store_result *res, void *arg)
 			 "peer %s: the peer's NAT is symmetric; this works only if this side accepts "
 			 "unsolicited packets (public address, full-cone NAT or forwarded port)", lbl);
 	p->peer_symmetric = rec.nat_symmetric;
-	act = peer_on_endpoint(&p->fsm, params(eng, &pp), now, unix_now(), &ep);
+	act = peer_on_endpoint(&p->fsm, peer_params_for(eng, p, &pp), now, unix_now(), &ep);
 	peer_act(p, act, before);
+	/* already in place (a tunnel that was up before we started) counts as set */
+	if (!(act & PEER_ACT_SET_ENDPOINT) &&
+	    (p->fsm.state == PEER_CONNECTED ||
+	     !memcmp(&p->fsm.dev_endpoint, &p->fsm.endpoint, sizeof(p->fsm.endpoint))))
+		p->endpoint_ever_set = true;
 	goto out;
 failed:
 	if (strcmp(old, p->fetch_result))
 		log_warn(eng->log, "peer %s: %s", lbl, p->fetch_result);
 	else
 		log_debug(eng->log, "peer %s: %s", lbl, p->fetch_result);
-	peer_on_fetch_failed(&p->fsm, params(eng, &pp), now);
+	peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now);
 out:
 	peer_arm(p);
 	check_oneshot(eng);
@@ -240,10 +244,9 @@ static void peer_fetch(struct eng_peer *p)
 
 		snprintf(p->fetch_result, sizeof(p->fetch_result), "cannot start a read: %s",
 			 strerror(-r));
-		peer_on_fetch_failed(&p->fsm, params(eng, &pp), now_ms(eng));
+		peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng));
 		return;
 	}
-	p->pending_ops++;
 }
 
 static void publish_done(const struct store_result *res, void *arg)
@@ -253,11 +256,6 @@ static void publish_done(const struct store_result *res, void *arg)
 	char lbl[64], *content;
 	int64_t now = now_ms(eng);
 
-	p->pending_ops--;
-	if (p->removed) {
-		zombie_done(p);
-		return;
-	}
 	content = p->published; /* peer_publish parks the pending content here */
 	p->publishing = false;
 	peer_label(p, lbl, sizeof(lbl));
@@ -270,6 +268,7 @@ static void publish_done(const struct store_result *res, void *arg)
 				 content ? content : "", p->store_name);
 		snprintf(p->publish_result, sizeof(p->publish_result), "ok");
 		p->next_publish_ms = now + eng->cfg->refresh_interval_ms;
+		p->publish_backoff_ms = 0;
 	} else {
 		if (strcmp(p->publish_result, res->error ? res->error : "failed"))
 			log_warn(eng->log, "peer %s: publishing to %s failed: %s", lbl, p->store_name,
@@ -277,7 +276,12 @@ static void publish_done(const struct store_result *res, void *arg)
 		snprintf(p->publish_result, sizeof(p->publish_result), "%s",
 			 res->error ? res->error : "failed");
 		store_dedup_forget(p->store, p->write_key);
-		p->next_publish_ms = now + PUBLISH_RETRY_MIN_MS;
+		/* a store that is down (or rate-limiting us) is not hammered */
+		p->publish_backoff_ms = p->publish_backoff_ms ? p->publish_backoff_ms * 2
+							      : PUBLISH_RETRY_MIN_MS;
+		if (p->publish_backoff_ms > eng->cfg->refresh_interval_ms)
+			p->publish_backoff_ms = eng->cfg->refresh_interval_ms;
+		p->next_publish_ms = now + p->publish_backoff_ms;
 	}
 	if (p->publish_again) {
 		p->publish_again = false;
@@ -347,7 +351,6 @@ static void peer_publish(struct eng_peer *p, bool force)
 	free(p->published);
 	p->published = content.buf; /* what this write carries; see publish_done */
 	p->publishing = true;
-	p->pending_ops++;
 }
 
 static void peer_timer_cb(struct loop *l, void *arg)
@@ -359,7 +362,7 @@ static void peer_timer_cb(struct loop *l, void *arg)
 	int64_t now = loop_now(l);
 	unsigned act;
 
-	params(eng, &pp);
+	peer_params_for(eng, p, &pp);
 	act = peer_on_tick(&p->fsm, &pp, now);
 	peer_act(p, act, before);
 	if (peer_fetch_due(&p->fsm, now))
@@ -377,11 +380,12 @@ static void peer_arm(struct eng_peer *p)
 	struct peer_params pp;
 	int64_t t, now = now_ms(eng);
 
-	if (p->removed || !p->ifc->present || !p->on_device) {
+	/* no store (it could not be set up): nothing is due until a reload gives one */
+	if (!p->store || !p->ifc->present || !p->on_device) {
 		loop_timer_cancel(eng->loop, &p->timer);
 		return;
 	}
-	t = peer_next_event(&p->fsm, params(eng, &pp));
+	t = peer_next_event(&p->fsm, peer_params_for(eng, p, &pp));
 	if (p->next_publish_ms && !p->publishing && p->next_publish_ms < t)
 		t = p->next_publish_ms;
 	if (t == INT64_MAX) {
@@ -414,7 +418,7 @@ static void peer_sample(struct eng_peer *p, const struct wg_device *dev)
 		peer_init(&p->fsm, now_ms(eng), memcmp(p->ifc->pub, p->pub, WG_KEY_LEN) > 0);
 		peer_publish(p, true);
 	}
-	act = peer_on_sample(&p->fsm, params(eng, &pp), now_ms(eng), unix_now(), wp);
+	act = peer_on_sample(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng), unix_now(), wp);
 	peer_act(p, act, before);
 	peer_arm(p);
 }
@@ -428,6 +432,7 @@ static int peer_new(struct eng_iface *ifc, const struct config_peer *cp, struct 
 		return -ENOMEM;
 	p->ifc = ifc;
 	p->eng = eng;
+	loop_timer_init(&p->timer, peer_timer_cb, p); /* before anything can fail */
 	p->name = strdup(cp->name);
 	p->store_name = strdup(cp->plugin_name);
 	if (!p->name || !p->store_name) {
@@ -442,20 +447,27 @@ static int peer_new(struct eng_iface *ifc, const struct config_peer *cp, struct 
 	if (!p->store)
 		snprintf(p->publish_result, sizeof(p->publish_result),
 			 "store %s could not be set up (see the log)", cp->plugin_name);
-	loop_timer_init(&p->timer, peer_timer_cb, p);
 	peer_init(&p->fsm, now_ms(eng), false);
 	*out = p;
 	return 0;
 }
 
 /* Keys depend on our own public key, known once the device is read. */
-static void peer_bind_device(struct eng_peer *p)
+static void peer_bind_device(struct eng_peer *p, bool same_device)
 {
 	struct eng_iface *ifc = p->ifc;
+	bool was_fast = p->fsm.fast_keepalive;
+	uint16_t user = p->fsm.user_keepalive;
 
 	record_write_key(ifc->pub, p->pub, p->write_key);
 	record_read_key(ifc->pub, p->pub, p->read_key);
 	peer_init(&p->fsm, now_ms(ifc->eng), memcmp(ifc->pub, p->pub, WG_KEY_LEN) > 0);
+	/* A device we merely failed to read once still has our 1 s keepalive: remember
+	 * the user's value, or "restore" would make the 1 s permanent. */
+	if (same_device && was_fast) {
+		p->fsm.fast_keepalive = true;
+		p->fsm.user_keepalive = user;
+	}
 	free(p->published);
 	p->published = NULL;
 	if (p->store)
@@ -563,7 +575,8 @@ static void disc_finish(struct eng_disc *dc)
 				struct peer_params pp;
 
 				peer_publish(ifc->peers[i], false);
-				peer_on_republished(&ifc->peers[i]->fsm, params(eng, &pp), now_ms(eng));
+				peer_on_republished(&ifc->peers[i]->fsm,
+						    peer_params_for(eng, ifc->peers[i], &pp), now_ms(eng));
 				peer_arm(ifc->peers[i]);
 			}
 		/* once per mapping: ask the servers that did not answer, which see the port
@@ -755,6 +768,7 @@ static void iface_sample(struct eng_iface *ifc)
 		ifc->error[0] = '\0';
 		ifc->listen_port = dev->listen_port;
 		ifc->fwmark = dev->fwmark;
+		ifc->old_ifindex = ifc->ifindex;
 		ifc->ifindex = ifindex;
 		memcpy(ifc->pub, dev->public_key, WG_KEY_LEN);
 		memcpy(ifc->priv, dev->private_key, WG_KEY_LEN);
@@ -768,7 +782,7 @@ static void iface_sample(struct eng_iface *ifc)
 			struct eng_peer *p = ifc->peers[i];
 			char lbl[64];
 
-			peer_bind_device(p);
+			peer_bind_device(p, ifindex == ifc->old_ifindex);
 			p->on_device = wg_device_find_peer(dev, p->pub) != NULL;
 			if (!p->on_device)
 				log_warn(eng->log, "peer %s: its public key is not a peer of %s; skipped until it is",
@@ -793,7 +807,8 @@ static void sample_timer_cb(struct loop *l, void *arg)
 	iface_sample(ifc);
 	/* while a peer is being punched, look often: the handshake is the news */
 	for (size_t i = 0; i < ifc->n_peers; i++)
-		if (ifc->peers[i]->on_device && ifc->peers[i]->fsm.state == PEER_PUNCHING &&
+		if (ifc->peers[i]->on_device &&
+		    (ifc->peers[i]->fsm.fast_keepalive || ifc->peers[i]->fsm.punch_due) &&
 		    next > PUNCH_SAMPLE_MS)
 			next = PUNCH_SAMPLE_MS;
 	loop_timer_arm(eng->loop, &ifc->sample_timer, ifc->present ? next : MISSING_RETRY_MS);
@@ -823,12 +838,7 @@ static int iface_new(struct engine *eng, const struct config_iface *ci, struct e
 	if (!ifc)
 		return -ENOMEM;
 	ifc->eng = eng;
-	ifc->name = strdup(ci->name);
-	ifc->protocol = ci->protocol;
-	ifc->backend = ci->backend;
-	ifc->peers = calloc(ci->n_peers + 1, sizeof(*ifc->peers));
-	if (!ifc->name || !ifc->peers)
-		goto fail;
+	/* timers and fds first: the failure path below frees through them */
 	for (int i = 0; i < 2; i++) {
 		ifc->disc[i].ifc = ifc;
 		ifc->disc[i].family = i ? AF_INET6 : AF_INET;
@@ -836,6 +846,12 @@ static int iface_new(struct engine *eng, const struct config_iface *ci, struct e
 		loop_timer_init(&ifc->disc[i].timer, disc_timer_cb, &ifc->disc[i]);
 	}
 	loop_timer_init(&ifc->sample_timer, sample_timer_cb, ifc);
+	ifc->name = strdup(ci->name);
+	ifc->protocol = ci->protocol;
+	ifc->backend = ci->backend;
+	ifc->peers = calloc(ci->n_peers + 1, sizeof(*ifc->peers));
+	if (!ifc->name || !ifc->peers)
+		goto fail;
 	for (size_t i = 0; i < ci->n_peers; i++) {
 		if ((r = peer_new(ifc, &ci->peers[i], &ifc->peers[i])))
 			goto fail;
@@ -896,8 +912,6 @@ static void oneshot_timeout_cb(struct loop *l, void *arg)
 
 bool engine_oneshot_done(const struct engine *eng)
 {
-	size_t n = 0;
-
 	for (size_t i = 0; i < eng->n_ifaces; i++) {
 		const struct eng_iface *ifc = eng->ifaces[i];
 
@@ -910,7 +924,6 @@ bool engine_oneshot_done(const struct engine *eng)
 				continue;
 			if (!p->endpoint_ever_set || strcmp(p->publish_result, "ok"))
 				return false;
-			n++;
 		}
 	}
 	return true;
@@ -970,8 +983,9 @@ int engine_new(struct loop *loop, struct logger *log, struct config *cfg,
 		eng->opts = *opts;
 	if (!eng->opts.sample_ms)
 		eng->opts.sample_ms = 1000;
+	/* one small packet per family every 10 s notices a new public address quickly */
 	if (!eng->opts.stun_ms)
-		eng->opts.stun_ms = 30000;
+		eng->opts.stun_ms = 10000;
 	if (!eng->opts.oneshot_timeout_ms)
 		eng->opts.oneshot_timeout_ms = 30000;
 	if (src)
@@ -1051,20 +1065,8 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
-	/* Give back the keepalive values we changed; endpoints we set stay set. */
-	for (size_t i = 0; i < eng->n_ifaces; i++) {
-		struct eng_iface *ifc = eng->ifaces[i];
-
-		for (size_t j = 0; ifc->present && j < ifc->n_peers; j++) {
-			struct eng_peer *p = ifc->peers[j];
-			struct errbuf e;
-
-			if (p->fsm.fast_keepalive &&
-			    wg_set_keepalive(ifc->name, ifc->backend, p->pub, p->fsm.user_keepalive, &e))
-				log_warn(eng->log, "peer %s/%s: cannot restore keepalive: %s", ifc->name,
-					 p->name, e.msg);
-		}
-	}
+	/* Endpoints we set stay set; keepalives we hold at 1 s are given back by
+	 * peer_release. */
 	control_close(eng);
 	for (size_t i = 0; i < eng->n_ifaces; i++)
 		iface_free(eng->ifaces[i]);
@@ -1078,12 +1080,7 @@ void engine_free(struct engine *eng)
 		free(eng->store_names ? eng->store_names[i] : NULL);
 	free(eng->stores);
 	free(eng->store_names);
-	while (eng->zombies) {
-		struct eng_peer *z = eng->zombies;
 
-		eng->zombies = z->next_zombie;
-		peer_free(z);
-	}
 	loop_timer_cancel(eng->loop, &eng->oneshot_timer);
 	config_free(eng->cfg);
 	free(eng);
@@ -1115,13 +1112,16 @@ static void peer_rebind_store(struct eng_peer *p, struct store *s, const char *n
 {
 	char *n = strdup(name);
 
+	if (p->store)
+		store_cancel(p->store, p);
 	if (n) {
 		free(p->store_name);
 		p->store_name = n;
 	}
 	p->store = s;
-	p->pending_ops = 0;
 	p->publishing = false;
+	p->publish_backoff_ms = 0;
+	p->next_publish_ms = now_ms(p->eng); /* our record belongs in the new store now */
 	p->publish_again = false;
 	p->fsm.fetching = false;
 	p->fsm.next_fetch = now_ms(p->eng);
@@ -1137,7 +1137,7 @@ void engine_reload(struct engine *eng)
 	struct config_diags diags = { 0 };
 	struct errbuf e = { "" };
 	struct config *ncfg = NULL;
-	struct store **nstores = NULL, **freed = NULL;
+	struct store **nstores = NULL;
 	char **nnames = NULL, *path = NULL;
 	struct eng_iface **nifaces = NULL;
 	bool *store_taken = NULL, *iface_taken = NULL;
@@ -1165,8 +1165,7 @@ void engine_reload(struct engine *eng)
 	nstores = calloc(ncfg->n_plugins + 1, sizeof(*nstores));
 	nnames = calloc(ncfg->n_plugins + 1, sizeof(*nnames));
 	nifaces = calloc(ncfg->n_ifaces + 1, sizeof(*nifaces));
-	freed = calloc(eng->n_stores + 1, sizeof(*freed));
-	if (!store_taken || !iface_taken || !nstores || !nnames || !nifaces || !freed)
+	if (!store_taken || !iface_taken || !nstores || !nnames || !nifaces)
 		goto oom;
 
 	/* stores: keep those whose settings did not change */
@@ -1260,7 +1259,7 @@ void engine_reload(struct engine *eng)
 				p->store = s;
 				added++;
 				if (ifc->present) {
-					peer_bind_device(p);
+					peer_bind_device(p, false);
 					p->on_device = false; /* the next sample takes it in */
 				}
 			}
@@ -1296,17 +1295,6 @@ void engine_reload(struct engine *eng)
 				if (p->store == eng->stores[j])
 					peer_rebind_store(p, NULL, p->store_name);
 			}
-		for (struct eng_peer **zp = &eng->zombies; *zp;) {
-			struct eng_peer *z = *zp;
-
-			if (z->store == eng->stores[j]) {
-				*zp = z->next_zombie;
-				z->pending_ops = 0;
-				peer_free(z);
-			} else {
-				zp = &z->next_zombie;
-			}
-		}
 		store_free(eng->stores[j]);
 	}
 	for (size_t j = 0; j < eng->n_stores; j++)
@@ -1347,13 +1335,11 @@ void engine_reload(struct engine *eng)
 		 added, added == 1 ? "" : "s", removed, kept);
 	free(store_taken);
 	free(iface_taken);
-	free(freed);
 	return;
 oom:
 	log_error(eng->log, "reload: out of memory; keeping the running configuration");
 	/* Peers may already point at stores built for the new configuration: those are
 	 * left allocated (a leak under memory pressure beats a dangling pointer). */
-	free(freed);
 	free(store_taken);
 	free(iface_taken);
 	config_free(ncfg);

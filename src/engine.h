@@ -69,9 +69,7 @@ struct eng_peer {
 	char fetch_result[384];
 	char publish_result[384];
 	bool endpoint_ever_set;
-	unsigned pending_ops; /* callbacks still to come; a removed peer waits for them */
-	bool removed;
-	struct eng_peer *next_zombie; /* removed with callbacks pending: engine->zombies */
+	int64_t publish_backoff_ms; /* after failed writes: doubles up to the refresh interval */
 };
 
 struct eng_iface {
@@ -84,6 +82,7 @@ struct eng_iface {
 	uint16_t listen_port;
 	uint32_t fwmark;
 	unsigned ifindex; /* a new index means the interface was created again */
+	unsigned old_ifindex;
 	uint8_t pub[WG_KEY_LEN], priv[WG_KEY_LEN];
 	struct eng_disc disc[2]; /* [0] IPv4, [1] IPv6 */
 	struct loop_timer sample_timer;
@@ -96,7 +95,7 @@ struct engine_opts {
 	bool oneshot;
 	int64_t oneshot_timeout_ms;
 	int64_t sample_ms;    /* how often WireGuard is read; default 1000 */
-	int64_t stun_ms;      /* periodic re-discovery; default 30000 */
+	int64_t stun_ms;      /* periodic re-discovery; default 10000 */
 	const char *control_path; /* NULL: the config's control_socket; "" none */
 };
 
@@ -110,7 +109,6 @@ struct engine {
 	size_t n_stores;
 	struct eng_iface **ifaces;
 	size_t n_ifaces;
-	struct eng_peer *zombies;
 	struct loop_timer oneshot_timer;
 	int exit_code;
 	int control_fd;

@@ -77,6 +77,7 @@ struct peer_fsm {
 	uint64_t rx, tx;
 	int64_t rx_moved_at;  /* monotonic ms of the last rx growth */
 	uint64_t tx_at_rx;    /* tx when rx last moved: what went out unanswered since */
+	int64_t unanswered_since; /* monotonic ms of the first tx after rx last moved, 0 */
 	bool fetching;
 
 	bool fast_keepalive;	 /* we hold keepalive at 1 s */
