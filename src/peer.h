@@ -12,9 +12,14 @@
  *              NAT holes open
  *   CONNECTED  a handshake happened after the endpoint was set: restore the keepalive
  *              the user configured, fetch at the refresh interval
- *   STALE      was connected, but data goes out and nothing comes back (or the session
- *              expired while we send): re-discover our own endpoint, republish, fetch
- *              fast again; a new handshake makes it CONNECTED again
+ *   STALE      was connected, but what we sent went unanswered for quiet_ms (at least
+ *              a handshake initiation's worth), or the session expired while we send:
+ *              re-discover our own endpoint, republish, fetch fast again; a new
+ *              handshake makes it CONNECTED again
+ *
+ * Also: a CONNECTED peer keeps an endpoint WireGuard roamed to while its traffic
+ * arrives, whatever a record says; a device whose counters go back (the interface was
+ * created again) starts the peer over with the endpoint we know.
  *
  * WireGuard timings used (from the protocol paper): a session is rekeyed after 120 s of
  * use and rejected after 180 s; a sender that hears nothing for 10 s + 5 s starts a new
