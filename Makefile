@@ -93,7 +93,8 @@ fuzz: $(FUZZ_BINS)
 # integration tests. The last line is "N passed, N failed".
 check:
 	@sh scripts/deps.sh all
-	@$(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(TOOL_BINS)
+	@echo "building (compiler output in build/check-build.log)"
+	@mkdir -p build && $(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(TOOL_BINS) >build/check-build.log 2>&1 || { tail -n 40 build/check-build.log; exit 1; }
 	@sh tests/run.sh
 
 # Debian's kernel under qemu (software emulation), for the kernel WireGuard module this
@@ -104,7 +105,7 @@ check-kernel:
 	@sh tests/kernel/run-vm.sh tests/kernel/wg_kernel.sh
 
 demo:
-	@sh scripts/deps.sh all
+	@sh scripts/deps.sh lab
 	@$(MAKE) --no-print-directory stunmesh
 	@sh tests/lab/demo.sh
 
