@@ -395,12 +395,51 @@ static void peer_arm(struct eng_peer *p)
 	loop_timer_arm(eng->loop, &p->timer, t > now ? t - now : 0);
 }
 
+/* A device reading, indexed: with thousands of peers a linear search per peer each
+ * second would cost millions of key comparisons. */
+struct dev_index {
+	const struct wg_device *dev;
+	struct wg_peer **sorted; /* NULL: fall back to the linear search */
+};
+
+static int cmp_peer(const void *a, const void *b)
+{
+	return memcmp((*(struct wg_peer *const *)a)->public_key,
+		      (*(struct wg_peer *const *)b)->public_key, WG_KEY_LEN);
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return memcmp(key, (*(struct wg_peer *const *)elem)->public_key, WG_KEY_LEN);
+}
+
+static void dev_index_build(struct dev_index *ix, const struct wg_device *dev)
+{
+	ix->dev = dev;
+	ix->sorted = dev->n_peers > 8 ? malloc(dev->n_peers * sizeof(*ix->sorted)) : NULL;
+	if (!ix->sorted)
+		return;
+	for (size_t i = 0; i < dev->n_peers; i++)
+		ix->sorted[i] = &dev->peers[i];
+	qsort(ix->sorted, dev->n_peers, sizeof(*ix->sorted), cmp_peer);
+}
+
+static struct wg_peer *dev_index_find(const struct dev_index *ix, const uint8_t *pub)
+{
+	struct wg_peer **hit;
+
+	if (!ix->sorted)
+		return wg_device_find_peer(ix->dev, pub);
+	hit = bsearch(pub, ix->sorted, ix->dev->n_peers, sizeof(*ix->sorted), cmp_key);
+	return hit ? *hit : NULL;
+}
+
 /* The peer state machine fed with one device reading. */
-static void peer_sample(struct eng_peer *p, const struct wg_device *dev)
+static void peer_sample(struct eng_peer *p, const struct dev_index *ix)
 {
 	struct engine *eng = p->eng;
 	struct peer_params pp;
-	struct wg_peer *wp = wg_device_find_peer(dev, p->pub);
+	struct wg_peer *wp = dev_index_find(ix, p->pub);
 	enum peer_state before = p->fsm.state;
 	char lbl[64];
 	unsigned act;
@@ -736,6 +775,7 @@ static void iface_sample(struct eng_iface *ifc)
 {
 	struct engine *eng = ifc->eng;
 	struct wg_device *dev = NULL;
+	struct dev_index ix = { 0 };
 	struct errbuf e = { "" };
 	unsigned ifindex;
 	bool fresh;
@@ -747,15 +787,18 @@ static void iface_sample(struct eng_iface *ifc)
 		return;
 	}
 	ifc->samples++;
+	dev_index_build(&ix, dev);
 	ifindex = if_nametoindex(ifc->name);
-	fresh = !ifc->present || ifindex != ifc->ifindex || dev->listen_port != ifc->listen_port || dev->fwmark != ifc->fwmark ||
-		memcmp(dev->public_key, ifc->pub, WG_KEY_LEN);
+	fresh = !ifc->present || ifindex != ifc->ifindex || dev->listen_port != ifc->listen_port ||
+		dev->fwmark != ifc->fwmark || memcmp(dev->public_key, ifc->pub, WG_KEY_LEN);
 	if (fresh) {
 		char b64[WG_KEY_B64_LEN];
 
 		if (!(dev->flags & WG_DEV_HAS_PRIVATE_KEY) || !dev->listen_port) {
 			iface_gone(ifc, !dev->listen_port ? "has no listen port yet"
 							  : "has no private key yet");
+			free(ix.sorted);
+			secure_zero(dev->private_key, WG_KEY_LEN);
 			wg_device_free(dev);
 			return;
 		}
@@ -783,7 +826,7 @@ static void iface_sample(struct eng_iface *ifc)
 			char lbl[64];
 
 			peer_bind_device(p, ifindex == ifc->old_ifindex);
-			p->on_device = wg_device_find_peer(dev, p->pub) != NULL;
+			p->on_device = dev_index_find(&ix, p->pub) != NULL;
 			if (!p->on_device)
 				log_warn(eng->log, "peer %s: its public key is not a peer of %s; skipped until it is",
 					 peer_label(p, lbl, sizeof(lbl)), ifc->name);
@@ -791,7 +834,8 @@ static void iface_sample(struct eng_iface *ifc)
 		iface_discover(ifc, true);
 	}
 	for (size_t i = 0; i < ifc->n_peers; i++)
-		peer_sample(ifc->peers[i], dev);
+		peer_sample(ifc->peers[i], &ix);
+	free(ix.sorted);
 	secure_zero(dev->private_key, WG_KEY_LEN);
 	wg_device_free(dev);
 }
