@@ -514,6 +514,29 @@ nomem:
 	return -ENOMEM;
 }
 
+int child_cmd_new(struct child_cmd **out, const char *command, char *const *args,
+		  size_t n_args, struct errbuf *e)
+{
+	struct child_cmd *cmd = calloc(1, sizeof(*cmd));
+	int r;
+
+	if (!cmd)
+		return err_set(e, -ENOMEM, "out of memory");
+	r = child_cmd_init(cmd, command, args, n_args);
+	if (r) {
+		free(cmd);
+		return err_set(e, r, r == -EINVAL ? "needs a 'command'" : "out of memory");
+	}
+	*out = cmd;
+	return 0;
+}
+
+void child_cmd_delete(struct child_cmd *cmd)
+{
+	child_cmd_free(cmd);
+	free(cmd);
+}
+
 void child_cmd_free(struct child_cmd *cmd)
 {
 	for (size_t i = 0; i < cmd->n_args; i++)
