@@ -133,6 +133,10 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		}
 	}
 	if (act & PEER_ACT_KEEPALIVE_FAST) {
+		/* the handshake is the news now: read the device soon */
+		if (!loop_timer_pending(&ifc->sample_timer) ||
+		    ifc->sample_timer.when > now_ms(eng) + PUNCH_SAMPLE_MS)
+			loop_timer_arm(eng->loop, &ifc->sample_timer, PUNCH_SAMPLE_MS);
 		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set keepalive: %s", lbl, e.msg);
@@ -211,7 +215,8 @@ static void fetch_done(const struct store_result *res, void *arg)
 			 "peer %s: the peer's NAT is symmetric; this works only if this side accepts "
 			 "unsolicited packets (public address, full-cone NAT or forwarded port)", lbl);
 	p->peer_symmetric = rec.nat_symmetric;
-	act = peer_on_endpoint(&p->fsm, peer_params_for(eng, p, &pp), now, unix_now(), &ep);
+	act = peer_on_record(&p->fsm, peer_params_for(eng, p, &pp), now, unix_now(), &ep,
+			     rec.has_ts ? rec.ts : 0);
 	peer_act(p, act, before);
 	/* already in place (a tunnel that was up before we started) counts as set */
 	if (!(act & PEER_ACT_SET_ENDPOINT) &&
@@ -458,6 +463,12 @@ static void peer_sample(struct eng_peer *p, const struct dev_index *ix)
 		peer_publish(p, true);
 	}
 	act = peer_on_sample(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng), unix_now(), wp);
+	if (p->fsm.leftover_keepalive) {
+		p->fsm.leftover_keepalive = false;
+		log_info(eng->log,
+			 "peer %s: keepalive 1 s found, as left by a stunmesh that did not stop cleanly; "
+			 "it goes back to off once connected", peer_label(p, lbl, sizeof(lbl)));
+	}
 	peer_act(p, act, before);
 	peer_arm(p);
 }

@@ -12,6 +12,8 @@
 /* a CONNECTED peer whose traffic came in this recently keeps its endpoint, even when
  * a record says otherwise: the path demonstrably works (WireGuard roamed to it) */
 #define ALIVE_MS 2500
+/* a poke (see peer_on_record) holds the 1 s keepalive this long */
+#define POKE_MS 3000
 
 void peer_params_default(struct peer_params *p, int64_t refresh_ms, bool fast_punch)
 {
@@ -91,10 +93,32 @@ static unsigned start_punch(struct peer_fsm *f, const struct peer_params *p)
 static unsigned stop_punch(struct peer_fsm *f)
 {
 	f->punch_due = false;
+	f->poke_until = 0;
 	if (!f->fast_keepalive)
 		return 0;
 	f->fast_keepalive = false;
 	return PEER_ACT_KEEPALIVE_RESTORE;
+}
+
+unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts)
+{
+	unsigned act = peer_on_endpoint(f, p, now, now_unix, ep);
+
+	/* The peer published again since our last handshake with it, and the endpoint did
+	 * not change: it is probably trying to reach us and its packets die at our NAT
+	 * (its mapping expired or was flushed while we were idle). A keepalive from us
+	 * opens it again; WireGuard sends one as soon as the keepalive is set. */
+	if (!act && f->state == PEER_CONNECTED && ts > f->last_handshake && ts > f->poked_ts &&
+	    p->fast_punch) {
+		f->poked_ts = ts;
+		if (!f->fast_keepalive) {
+			f->fast_keepalive = true;
+			f->poke_until = now + POKE_MS;
+			act |= PEER_ACT_KEEPALIVE_FAST;
+		}
+	}
+	return act;
 }
 
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
@@ -186,6 +210,16 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		f->sampled = true;
 		return act;
 	}
+	/* A keepalive of exactly 1 s on the first reading is what a stunmesh that was
+	 * killed while punching leaves behind: take it as ours, so it is given back as
+	 * "off" once the peer is connected. (Who really wants a packet a second can set
+	 * 2.) */
+	if (!f->sampled && wp->persistent_keepalive == 1 && p->fast_punch && !f->fast_keepalive &&
+	    !f->punch_due) {
+		f->fast_keepalive = true;
+		f->user_keepalive = 0;
+		f->leftover_keepalive = true;
+	}
 	if (!f->fast_keepalive && !f->punch_due)
 		f->user_keepalive = wp->persistent_keepalive;
 	f->dev_endpoint = wp->endpoint;
@@ -219,14 +253,20 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		 * WireGuard keeps its keys and does not handshake again until the rekey)
 		 * traffic from the endpoint we set. */
 		if (new_handshake ||
-		    (f->state != PEER_WAITING && session_live && f->rx_moved_at > f->endpoint_set_at &&
-		     f->endpoint.sa.sa_family != AF_UNSPEC && ep_equal(&f->endpoint, &f->dev_endpoint))) {
+		    (f->state == PEER_PUNCHING && session_live && f->rx_moved_at > f->endpoint_set_at &&
+		     f->endpoint.sa.sa_family != AF_UNSPEC && ep_equal(&f->endpoint, &f->dev_endpoint)) ||
+		    /* a stale path that carries traffic again */
+		    (f->state == PEER_STALE && session_live && f->rx_moved_at > f->state_since)) {
 			enter(f, PEER_CONNECTED, now);
 			act |= stop_punch(f);
 			schedule_fetch(f, p, now);
 		}
 		break;
 	case PEER_CONNECTED:
+		if (f->poke_until && now >= f->poke_until) {
+			f->poke_until = 0;
+			act |= stop_punch(f);
+		}
 		/* Unanswered: at least a handshake initiation's worth went out since the
 		 * peer was last heard from (WireGuard retrying, or data with no reply), and
 		 * no answer for longer than a live WireGuard ever takes. Or the session

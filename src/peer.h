@@ -86,6 +86,9 @@ struct peer_fsm {
 	bool fetching;
 
 	bool fast_keepalive;	 /* we hold keepalive at 1 s */
+	int64_t poke_until;	 /* monotonic ms: end of a keepalive burst while connected */
+	int64_t poked_ts;	 /* the record ts that caused the last burst */
+	bool leftover_keepalive; /* a 1 s keepalive found at start was taken as ours */
 	bool punch_due;		 /* deferred punch not yet done */
 	uint16_t user_keepalive; /* what the device had before we touched it */
 	unsigned connects;	 /* times CONNECTED was entered, for status */
@@ -101,6 +104,10 @@ void peer_init(struct peer_fsm *f, int64_t now, bool higher_key);
  * Returns actions. */
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			  int64_t now_unix, const union wg_sockaddr *ep);
+/* The same with the record's ts (0 when it has none): a CONNECTED peer that published
+ * again since the last handshake gets a short keepalive burst from us. */
+unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts);
 /* The fetch found no record, or the store or record failed: try again soon. */
 void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now);
 

@@ -411,6 +411,101 @@ static void test_device_reset_between_samples(void **state)
 	assert_true(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w) & PEER_ACT_SET_ENDPOINT);
 }
 
+/* Stale, and nothing comes back: it stays stale (no flapping); traffic again, connected. */
+static void test_stale_stays_until_traffic(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.17", 40000);
+	struct wg_peer w;
+	uint64_t rx = 500, tx = 500;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	hs = unix_at(&c);
+	w = sample(&e, hs, rx, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	for (int i = 0; i < 20 && f.state == PEER_CONNECTED; i++) {
+		c.ms += 1000;
+		tx += 200;
+		w = sample(&e, hs, rx, tx, 25);
+		peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	}
+	assert_int_equal(f.state, PEER_STALE);
+	for (int i = 0; i < 10; i++) {
+		c.ms += 1000;
+		tx += 32;
+		w = sample(&e, hs, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+		assert_int_equal(f.state, PEER_STALE);
+	}
+	c.ms += 1000;
+	w = sample(&e, hs, rx + 32, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+/* Connected and idle; the peer publishes again (its packets die at our NAT): a short
+ * keepalive burst from us, once per record, then the user's value back. */
+static void test_newer_record_pokes(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.18", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	assert_true(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c)) &
+		    PEER_ACT_SET_ENDPOINT);
+	hs = unix_at(&c);
+	w = sample(&e, hs, 92, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	c.ms += 60000;
+	w = sample(&e, hs, 92, 148, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* a record as old as the handshake: nothing */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, hs), 0);
+	/* a newer one: poke */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c)),
+			 PEER_ACT_KEEPALIVE_FAST);
+	c.ms += 1000;
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	c.ms += 2500;
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	/* the same record again: no second burst */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c) - 3), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+/* A stunmesh killed while punching left 1 s on the device: it is given back as off. */
+static void test_leftover_keepalive(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.19", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	w = sample(&e, unix_at(&c), 92, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_true(f.leftover_keepalive);
+	assert_int_equal(f.user_keepalive, 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
 static void test_republished_fetches_now(void **state)
 {
 	struct peer_fsm f;
@@ -457,6 +552,9 @@ int main(void)
 		cmocka_unit_test(test_roaming_and_inbound),
 		cmocka_unit_test(test_device_lost_endpoint),
 		cmocka_unit_test(test_device_reset_between_samples),
+		cmocka_unit_test(test_stale_stays_until_traffic),
+		cmocka_unit_test(test_newer_record_pokes),
+		cmocka_unit_test(test_leftover_keepalive),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
 	};
