@@ -45,6 +45,8 @@ struct child_spec {
 	uint32_t fwmark;    /* exported as STUNMESH_FWMARK (decimal) when not 0 */
 	int64_t timeout_ms; /* <= 0: CONFIG_DEFAULT_PLUGIN_TIMEOUT_MS */
 	size_t stdout_max;  /* 0: CHILD_STDOUT_MAX */
+	char *const *secrets; /* scrubbed from the stderr lines that are logged */
+	size_t n_secrets;
 };
 
 enum child_end {

@@ -6,14 +6,20 @@
 /* WireGuard constants (whitepaper section 6.1) */
 #define REJECT_AFTER_TIME_S 180
 #define HANDSHAKE_INIT_BYTES 148 /* a handshake initiation, as counted in tx_bytes */
+/* after the session expired, what we send must go unanswered this long: the rekey
+ * handshake WireGuard starts then normally answers well within it */
+#define SESSION_MARGIN_MS 5000
+/* a CONNECTED peer whose traffic came in this recently keeps its endpoint, even when
+ * a record says otherwise: the path demonstrably works (WireGuard roamed to it) */
+#define ALIVE_MS 2500
 
 void peer_params_default(struct peer_params *p, int64_t refresh_ms, bool fast_punch)
 {
 	p->refresh_ms = refresh_ms;
 	p->backoff_min_ms = 250;
-	/* longer than WireGuard's own 10 s passive keepalive plus its 5 s rekey timeout:
-	 * a live peer has answered by then */
-	p->quiet_ms = 16000;
+	/* longer than WireGuard's own 10 s passive keepalive (a live peer that received
+	 * data answers within it), plus a reading's worth of slack */
+	p->quiet_ms = 12000;
 	p->fast_punch = fast_punch;
 	p->punch_delay_ms = 300;
 	p->punch_max_ms = 60000;
@@ -100,9 +106,11 @@ unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64
 	f->fetching = false;
 	if (changed) {
 		f->endpoint = *ep;
-		/* A connected peer whose device endpoint already is this one (WireGuard
-		 * roamed to it) needs nothing. Otherwise the peer moved: follow it. */
-		if (f->state != PEER_CONNECTED || !ep_equal(ep, &f->dev_endpoint)) {
+		/* A connected peer whose device endpoint already is this one, or whose
+		 * traffic is arriving right now (WireGuard roamed to where it really is),
+		 * needs nothing. Otherwise the peer moved: follow it. */
+		if (f->state != PEER_CONNECTED ||
+		    (!ep_equal(ep, &f->dev_endpoint) && now - f->rx_moved_at > ALIVE_MS)) {
 			act |= PEER_ACT_SET_ENDPOINT;
 			f->endpoint_set_at = now;
 			f->endpoint_set_unix = now_unix;
@@ -135,15 +143,18 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 			int64_t now_unix, const struct wg_peer *wp)
 {
 	unsigned act = 0;
-	bool new_handshake, session_live;
+	bool new_handshake, session_live, session_live_margin;
 
 	/* The device was reset under us (interface deleted and created again between two
 	 * readings): counters went back, or the endpoint we set is gone. Start over with
 	 * the endpoint we know. */
+	/* (Not the handshake time going back: that also happens when the wall clock is
+	 * stepped back, on routers without a real-time clock.) */
 	if (f->sampled && f->state != PEER_WAITING &&
 	    (wp->rx_bytes < f->rx || wp->tx_bytes < f->tx ||
-	     (wp->last_handshake_sec && wp->last_handshake_sec < f->last_handshake) ||
 	     (f->endpoint.sa.sa_family != AF_UNSPEC && wp->endpoint.sa.sa_family == AF_UNSPEC))) {
+		bool was_fast = f->fast_keepalive;
+
 		f->sampled = false;
 		f->fast_keepalive = false;
 		f->punch_due = false;
@@ -162,8 +173,12 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		f->backoff_ms = 0;
 		if (!f->fetching)
 			f->next_fetch = now;
-		f->user_keepalive = wp->persistent_keepalive;
+		/* our own 1 s, still on a device that was not really recreated, is not the
+		 * user's value */
+		if (!(was_fast && wp->persistent_keepalive == 1))
+			f->user_keepalive = wp->persistent_keepalive;
 		f->rx_moved_at = now;
+		f->unanswered_since = 0;
 		f->tx_at_rx = wp->tx_bytes;
 		f->rx = wp->rx_bytes;
 		f->tx = wp->tx_bytes;
@@ -178,12 +193,19 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		if (!f->sampled || wp->rx_bytes > f->rx)
 			f->rx_moved_at = now;
 		f->tx_at_rx = wp->tx_bytes;
+		f->unanswered_since = 0;
+	} else if (wp->tx_bytes > f->tx_at_rx && !f->unanswered_since) {
+		/* the first thing sent since the peer was last heard from: the clock for
+		 * "no answer" starts here, not at the last rx (an idle tunnel is fine) */
+		f->unanswered_since = now;
 	}
 	new_handshake = wp->last_handshake_sec &&
 			(f->sampled ? wp->last_handshake_sec > f->last_handshake
 				    : now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S);
 	session_live = wp->last_handshake_sec &&
 		       now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S;
+	session_live_margin = wp->last_handshake_sec &&
+			      now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S + SESSION_MARGIN_MS / 1000;
 	f->rx = wp->rx_bytes;
 	f->tx = wp->tx_bytes;
 	f->last_handshake = wp->last_handshake_sec;
@@ -193,19 +215,26 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 	case PEER_WAITING:
 	case PEER_PUNCHING:
 	case PEER_STALE:
-		if (new_handshake) {
+		/* A new handshake, or (following a peer while a session is still live, when
+		 * WireGuard keeps its keys and does not handshake again until the rekey)
+		 * traffic from the endpoint we set. */
+		if (new_handshake ||
+		    (f->state != PEER_WAITING && session_live && f->rx_moved_at > f->endpoint_set_at &&
+		     f->endpoint.sa.sa_family != AF_UNSPEC && ep_equal(&f->endpoint, &f->dev_endpoint))) {
 			enter(f, PEER_CONNECTED, now);
 			act |= stop_punch(f);
 			schedule_fetch(f, p, now);
 		}
 		break;
 	case PEER_CONNECTED:
-		/* Unanswered: at least a handshake initiation's worth went out since rx last
-		 * moved (WireGuard retrying, or data with no reply), and the peer has been
-		 * silent longer than a live WireGuard ever is. Or the session expired
-		 * while we keep sending. */
-		if ((f->tx - f->tx_at_rx >= HANDSHAKE_INIT_BYTES && now - f->rx_moved_at >= p->quiet_ms) ||
-		    (!session_live && f->tx > f->tx_at_rx)) {
+		/* Unanswered: at least a handshake initiation's worth went out since the
+		 * peer was last heard from (WireGuard retrying, or data with no reply), and
+		 * no answer for longer than a live WireGuard ever takes. Or the session
+		 * expired (with a margin) while we keep sending. */
+		if ((f->unanswered_since && f->tx - f->tx_at_rx >= HANDSHAKE_INIT_BYTES &&
+		     now - f->unanswered_since >= p->quiet_ms) ||
+		    (!session_live_margin && f->unanswered_since &&
+		     now - f->unanswered_since >= SESSION_MARGIN_MS)) {
 			enter(f, PEER_STALE, now);
 			act |= PEER_ACT_REDISCOVER;
 			f->backoff_ms = 0;

@@ -12,9 +12,14 @@
  *              NAT holes open
  *   CONNECTED  a handshake happened after the endpoint was set: restore the keepalive
  *              the user configured, fetch at the refresh interval
- *   STALE      was connected, but data goes out and nothing comes back (or the session
- *              expired while we send): re-discover our own endpoint, republish, fetch
- *              fast again; a new handshake makes it CONNECTED again
+ *   STALE      was connected, but what we sent went unanswered for quiet_ms (at least
+ *              a handshake initiation's worth), or the session expired while we send:
+ *              re-discover our own endpoint, republish, fetch fast again; a new
+ *              handshake makes it CONNECTED again
+ *
+ * Also: a CONNECTED peer keeps an endpoint WireGuard roamed to while its traffic
+ * arrives, whatever a record says; a device whose counters go back (the interface was
+ * created again) starts the peer over with the endpoint we know.
  *
  * WireGuard timings used (from the protocol paper): a session is rekeyed after 120 s of
  * use and rejected after 180 s; a sender that hears nothing for 10 s + 5 s starts a new
@@ -77,6 +82,7 @@ struct peer_fsm {
 	uint64_t rx, tx;
 	int64_t rx_moved_at;  /* monotonic ms of the last rx growth */
 	uint64_t tx_at_rx;    /* tx when rx last moved: what went out unanswered since */
+	int64_t unanswered_since; /* monotonic ms of the first tx after rx last moved, 0 */
 	bool fetching;
 
 	bool fast_keepalive;	 /* we hold keepalive at 1 s */

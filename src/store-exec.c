@@ -173,6 +173,8 @@ static int exec_start(struct store *s, struct store_op *op)
 		.n_args = x->n_args,
 		.fwmark = op->fwmark,
 		.timeout_ms = s->timeout_ms,
+		.secrets = s->secrets,
+		.n_secrets = s->n_secrets,
 	};
 	struct child *c;
 	int r;

@@ -210,8 +210,9 @@ static void test_connected_goes_stale_and_heals(void **state)
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* now only tx moves (keepalives, then WireGuard's handshake retries) */
-	for (int i = 1; i < p.quiet_ms / 1000; i++) {
+	/* now only tx moves (keepalives, then WireGuard's handshake retries): the clock
+	 * starts at the first unanswered sample */
+	for (int i = 0; i < p.quiet_ms / 1000; i++) {
 		c.ms += 1000;
 		tx += 32;
 		w = sample(&e, f.last_handshake, rx, tx, 25);
@@ -262,11 +263,49 @@ static void test_idle_is_not_stale(void **state)
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* but sending into an expired session is */
+	/* but sending into an expired session, unanswered for a while, is */
 	c.ms += 1000;
 	w = sample(&e, f.last_handshake, 92, 148 + 64, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	for (int i = 0; i < 4; i++) {
+		c.ms += 1000;
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	c.ms += 1000;
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_REDISCOVER);
 	assert_int_equal(f.state, PEER_STALE);
+}
+
+/* Idle, then one big packet: the answer takes a moment, which is not a dead path. */
+static void test_idle_then_send(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.16", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	hs = unix_at(&c);
+	w = sample(&e, hs, 92, 148, 1);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	for (int i = 0; i < 60; i++) {
+		c.ms += 1000;
+		w = sample(&e, hs, 92, 148, 0);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	c.ms += 1000;
+	w = sample(&e, hs, 92, 148 + 1500, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	c.ms += 1000;
+	w = sample(&e, hs, 92 + 1500, 148 + 1500, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	assert_int_equal(f.unanswered_since, 0);
 }
 
 /* WireGuard roamed to where the peer really is; an old record must not pull it back,
@@ -276,28 +315,42 @@ static void test_roaming_and_inbound(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000);
+	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000),
+			  moved = ep("203.0.113.113", 40001);
 	struct wg_peer w;
+	int64_t hs;
 
 	(void)state;
 	setup(&f, &p, &c, false);
 	/* inbound: the device already has a handshake with a roamed endpoint */
-	w = sample(&roamed, unix_at(&c), 92, 92, 0);
+	hs = unix_at(&c);
+	w = sample(&roamed, hs, 92, 92, 0);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* the record read later points elsewhere: it is news, so follow it */
-	peer_fetch_started(&f);
-	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec),
-			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
-	c.ms += 1000;
-	w = sample(&rec, unix_at(&c), 200, 200, 1);
-	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
-	/* then WireGuard roams; the same record again leaves the device alone */
-	c.ms += 1000;
-	w = sample(&roamed, f.last_handshake, 300, 300, 0);
-	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* a record pointing elsewhere while traffic is arriving: keep what works */
 	peer_fetch_started(&f);
 	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* the peer goes quiet, then publishes a new endpoint: follow it */
+	c.ms += 5000;
+	w = sample(&roamed, hs, 92, 92, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &moved),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	/* the session is still live, so WireGuard does not handshake again: traffic from
+	 * the endpoint we set is the evidence */
+	c.ms += 1000;
+	w = sample(&moved, hs, 300, 300, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* then WireGuard roams; the same record again leaves the device alone */
+	c.ms += 1000;
+	w = sample(&roamed, hs, 400, 400, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &moved), 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
 }
 
@@ -400,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_punch_gives_up_keepalive),
 		cmocka_unit_test(test_connected_goes_stale_and_heals),
 		cmocka_unit_test(test_idle_is_not_stale),
+		cmocka_unit_test(test_idle_then_send),
 		cmocka_unit_test(test_roaming_and_inbound),
 		cmocka_unit_test(test_device_lost_endpoint),
 		cmocka_unit_test(test_device_reset_between_samples),
