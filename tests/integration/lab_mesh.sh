@@ -203,7 +203,12 @@ procs=$(for p in $(ip netns pids sm-$LAB-h1); do cat /proc/$p/comm; done | sort 
 [ "$procs" = "stunmesh wireguard-go " ] && echo "ok - restart: site 1 runs one stunmesh and wireguard-go only" ||
 	fail "restart: processes in site 1's host: $procs"
 connected_all() { for m in 2 3 4 5; do [ "$(state 1 $m)" = connected ] || return 1; done; }
-lab_wait 10 connected_all || fail "restart: not every peer of site 1 is connected in status"
+if lab_wait 10 connected_all; then
+	echo "ok - restart: status shows every peer of site 1 connected"
+else
+	fail "restart: not every peer of site 1 is connected in status"
+	lab_status 1; lab_exec h1 wg show sm${LAB}1
+fi
 ka=$(lab_exec h1 wg show sm${LAB}1 persistent-keepalive | awk '{print $2}' | sort -u | tr '\n' ' ')
 [ "$ka" = "off " ] && echo "ok - restart: keepalives are back to the configured none" ||
 	fail "restart: persistent keepalives left as: $ka"

@@ -63,8 +63,18 @@ lab_kill() { # NAME: stop what lab_bg started under NAME
 # lab_up NAME: the internet and the STUN servers.
 lab_up() {
 	LAB=$1
+	export LAB
+	# A run killed with SIGKILL (no trap ran) leaves its namespaces, their processes
+	# and wireguard-go sockets behind: take them away before building anew.
+	if ip netns list | grep -q "^sm-$LAB-" || ls /var/run/wireguard/sm"$LAB"*.sock >/dev/null 2>&1; then
+		lab_log "removing what an earlier run of lab $LAB left behind"
+		_keep=${LAB_KEEP:-}
+		LAB_DIR="" LAB_KEEP=1
+		lab_down
+		LAB_KEEP=$_keep
+	fi
 	LAB_DIR=$(mktemp -d "/tmp/sm-lab-$LAB.XXXXXX")
-	export LAB LAB_DIR
+	export LAB_DIR
 	for n in inet stun; do
 		ip netns add "sm-$LAB-$n" || return 1
 		lab_exec $n ip link set lo up
