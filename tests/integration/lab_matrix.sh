@@ -171,21 +171,27 @@ done
 # detects it (two STUN servers disagreeing about the WireGuard port's mapping).
 s1=4 s2=9
 if lab_status $s1 | grep -q symmetric; then
-	if lab_status $s1 | grep -q 'nat: symmetric' && lab_status $s2 | grep -q 'nat: symmetric'; then
-		echo "ok - sym sites report 'nat: symmetric' in status"
+	if lab_status $s1 | grep -qi 'nat: symmetric' && lab_status $s2 | grep -qi 'nat: symmetric'; then
+		echo "ok - sym sites report 'NAT: symmetric' in status"
 	else
-		echo "not ok - sym sites do not both report 'nat: symmetric'"; show_logs $s1 $s2
+		echo "not ok - sym sites do not both report 'NAT: symmetric'"; show_logs $s1 $s2
 	fi
-	if lab_status 3 | grep -q 'nat: symmetric'; then
+	if lab_status 3 | grep -qi 'nat: symmetric'; then
 		echo "not ok - a prc site reports a symmetric NAT"; show_logs 3
 	else
 		echo "ok - the prc site does not report a symmetric NAT"
 	fi
-	if lab_status $s1 | sed -n "/peer site$s2/,/peer /p" | grep -q symmetric &&
-		grep -qi symmetric "$LAB_DIR/stunmesh$s1.log"; then
+	if lab_status $s1 | sed -n "/peer site$s2:/,/peer /p" | grep -q symmetric &&
+		grep -q "peer .*/site$s2: .*symmetric" "$LAB_DIR/stunmesh$s1.log"; then
 		echo "ok - sym/sym peer reported as not connectable (status and log)"
 	else
 		echo "not ok - sym/sym peer not reported in status and log"; show_logs $s1
+	fi
+	# only both sides symmetric is hopeless: the sym site's other peers carry no such note
+	if lab_status $s1 | sed -n "/peer site1:/,/peer site2:/p" | grep -q symmetric; then
+		echo "not ok - sym/public peer reported as symmetric on both sides"; show_logs $s1
+	else
+		echo "ok - sym/public peer not reported as symmetric on both sides"
 	fi
 else
 	echo "skip - sym-sym reported: daemon does not report NAT type yet"

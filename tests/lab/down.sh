@@ -20,6 +20,10 @@ export LAB LAB_DIR
 unset LAB_KEEP
 lab_down
 rm -f "/tmp/sm-lab-$LAB.dir"
+# directories of earlier runs killed before their trap ran still hold PID files
+for d in /tmp/sm-lab-"$LAB".??????; do
+	ls "$d"/*.pid >/dev/null 2>&1 && rm -rf "$d"
+done
 left=$(ip netns list | awk '{print $1}' | grep "^sm-$LAB-")
 [ -z "$left" ] || { echo "still there: $left" >&2; exit 1; }
 echo "lab $LAB is down"

@@ -72,6 +72,10 @@ lab_up() {
 		LAB_DIR="" LAB_KEEP=1
 		lab_down
 		LAB_KEEP=$_keep
+		# its directory still holds the PID files (a finished run removed them)
+		for _d in /tmp/sm-lab-"$LAB".??????; do
+			ls "$_d"/*.pid >/dev/null 2>&1 && rm -rf "$_d"
+		done
 	fi
 	LAB_DIR=$(mktemp -d "/tmp/sm-lab-$LAB.XXXXXX")
 	export LAB_DIR
