@@ -17,7 +17,7 @@ else
 	LAB_DIR=$(ls -dt /tmp/sm-lab-"$LAB".?????? 2>/dev/null | head -n 1)
 fi
 export LAB LAB_DIR
-unset LAB_KEEP
+unset LAB_KEEP LAB_NOT_OURS
 lab_down
 rm -f "/tmp/sm-lab-$LAB.dir"
 # directories of earlier runs killed before their trap ran still hold PID files

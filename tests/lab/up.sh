@@ -58,6 +58,7 @@ if [ $start -eq 1 ]; then
 	for a in $sites; do lab_stunmesh_start "$a"; done
 fi
 echo "$LAB_DIR" >"/tmp/sm-lab-$name.dir"
+echo 0 >"/tmp/sm-lab-$name.owner" # kept: only down.sh takes it away
 
 cat <<TXT
 lab "$name" is up; files, configs, logs and PIDs in $LAB_DIR
