@@ -210,5 +210,13 @@ else
 	lab_status 1; lab_exec h1 wg show sm${LAB}1
 fi
 ka=$(lab_exec h1 wg show sm${LAB}1 persistent-keepalive | awk '{print $2}' | sort -u | tr '\n' ' ')
-[ "$ka" = "off " ] && echo "ok - restart: keepalives are back to the configured none" ||
+if [ "$ka" = "off " ]; then
+	echo "ok - restart: keepalives are back to the configured none"
+else
 	fail "restart: persistent keepalives left as: $ka"
+	for m in 2 3 4 5; do
+		echo "  site$m: keepalive $(lab_exec h1 wg show sm${LAB}1 persistent-keepalive |
+			awk -v k="$(lab_wg_pub $m)" '$1 == k { print $2 }')"
+	done
+	lab_status 1
+fi
