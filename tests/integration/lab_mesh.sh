@@ -95,8 +95,19 @@ wait_pairs() {
 # the passive keepalives (10 s after the last data) are over and no WireGuard timer
 # of site 1 is pending: the outcome depends on stunmesh only.
 sleep 12
+flaps() { grep -c "peer sm${LAB}$1/site$2: connected -> stale" "$LAB_DIR/stunmesh$1.log"; }
+before=$(flaps 2 1)
 lab_exec r1 conntrack -F 2>/dev/null
 wait_pairs 60 "conntrack flushed on site 1's NAT (prc), traffic from its peers" 2-1 3-1
+# however long healing takes, a peer that does not answer is not "connected" again
+# and again: one detection, then re-discovery
+n=$(($(flaps 2 1) - before))
+if [ $n -le 2 ]; then
+	echo "ok - conntrack flush: site 2 saw site 1 go stale $n time(s), no flapping"
+else
+	fail "conntrack flush: site 2's state for site 1 flapped connected -> stale $n times"
+	grep "site1: " "$LAB_DIR/stunmesh2.log" | tail -n 8
+fi
 # all NATs at once (both of the double site's), traffic both ways
 sleep 12
 for r in r1 r2 r3 c3; do lab_exec $r conntrack -F 2>/dev/null; done
@@ -178,6 +189,8 @@ for p in 1-2 1-3 1-4; do
 done
 
 # 5. SIGKILL the daemon of site 1, re-address its NAT while it is dead, restart it
+echo "# before the kill, site 1's states: $(for m in 2 3 4 5; do printf 'site%s %s, ' $m "$(state 1 $m)"; done)"
+echo "# before the kill, site 1's keepalives: $(lab_exec h1 wg show sm${LAB}1 persistent-keepalive | awk '{print $2}' | tr '\n' ' ')"
 old=$(pid_of 1)
 kill -9 "$old"
 lab_wait 5 sh -c "! kill -0 $old"
