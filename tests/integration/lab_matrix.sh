@@ -144,13 +144,13 @@ show_logs() { # sites...
 	done
 }
 
-# connected_ms: when the first of the two daemons logged the peer connected (it samples
-# WireGuard every 200 ms while punching), a finer measure than the poller's
+# daemon_ms: when the first of the two daemons logged the peer connected (its own view,
+# bounded by how often it samples WireGuard); handshake_ms and ping_ms: the poller's view
 logged_ms() { # SITE PEER: ms after t0 of "SITE's daemon: peer PEER -> connected", or nothing
 	_ts=$(grep -m 1 "peer sm${LAB}$1/site$2: .* -> connected" "$LAB_DIR/stunmesh$1.log" | cut -d' ' -f1)
 	[ -n "$_ts" ] && echo $(($(date -d "$_ts" +%s%3N) - t0))
 }
-printf '# %-16s %-8s %-13s %-12s %-12s %s\n' pair expected connected_ms handshake_ms ping_ms result
+printf '# %-16s %-8s %-13s %-12s %-12s %s\n' pair expected daemon_ms handshake_ms ping_ms result
 for p in $pairs; do
 	a=${p%-*} b=${p#*-}
 	ka=$(kind_of $a) kb=$(kind_of $b)
