@@ -6,6 +6,7 @@
 /* WireGuard constants (whitepaper section 6.1) */
 #define REJECT_AFTER_TIME_S 180
 #define HANDSHAKE_INIT_BYTES 148 /* a handshake initiation, as counted in tx_bytes */
+#define KEEPALIVE_BYTES 32	  /* a keepalive: header and tag, no payload */
 /* after the session expired, what we send must go unanswered this long: the rekey
  * handshake WireGuard starts then normally answers well within it */
 #define SESSION_MARGIN_MS 5000
@@ -203,6 +204,7 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 			f->user_keepalive = wp->persistent_keepalive;
 		f->rx_moved_at = now;
 		f->unanswered_since = 0;
+		f->unanswered_bytes = 0;
 		f->tx_at_rx = wp->tx_bytes;
 		f->rx = wp->rx_bytes;
 		f->tx = wp->tx_bytes;
@@ -228,10 +230,15 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 			f->rx_moved_at = now;
 		f->tx_at_rx = wp->tx_bytes;
 		f->unanswered_since = 0;
-	} else if (wp->tx_bytes > f->tx_at_rx && !f->unanswered_since) {
-		/* the first thing sent since the peer was last heard from: the clock for
-		 * "no answer" starts here, not at the last rx (an idle tunnel is fine) */
-		f->unanswered_since = now;
+		f->unanswered_bytes = 0;
+	} else if (wp->tx_bytes > f->tx && wp->tx_bytes - f->tx != KEEPALIVE_BYTES) {
+		/* Something that wants an answer went out since the peer was last heard
+		 * from: the clock for "no answer" starts at the first of it, not at the last
+		 * rx (an idle tunnel is fine). A lone keepalive wants none, so one-sided
+		 * persistent keepalives never make a path look dead. */
+		if (!f->unanswered_since)
+			f->unanswered_since = now;
+		f->unanswered_bytes += wp->tx_bytes - f->tx;
 	}
 	new_handshake = wp->last_handshake_sec &&
 			(f->sampled ? wp->last_handshake_sec > f->last_handshake
@@ -271,7 +278,7 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		 * peer was last heard from (WireGuard retrying, or data with no reply), and
 		 * no answer for longer than a live WireGuard ever takes. Or the session
 		 * expired (with a margin) while we keep sending. */
-		if ((f->unanswered_since && f->tx - f->tx_at_rx >= HANDSHAKE_INIT_BYTES &&
+		if ((f->unanswered_since && f->unanswered_bytes >= HANDSHAKE_INIT_BYTES &&
 		     now - f->unanswered_since >= p->quiet_ms) ||
 		    (!session_live_margin && f->unanswered_since &&
 		     now - f->unanswered_since >= SESSION_MARGIN_MS)) {

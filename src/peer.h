@@ -83,6 +83,7 @@ struct peer_fsm {
 	int64_t rx_moved_at;  /* monotonic ms of the last rx growth */
 	uint64_t tx_at_rx;    /* tx when rx last moved: what went out unanswered since */
 	int64_t unanswered_since; /* monotonic ms of the first tx after rx last moved, 0 */
+	uint64_t unanswered_bytes; /* sent since then, lone keepalives not counted */
 	bool fetching;
 
 	bool fast_keepalive;	 /* we hold keepalive at 1 s */

@@ -210,11 +210,22 @@ static void test_connected_goes_stale_and_heals(void **state)
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* now only tx moves (keepalives, then WireGuard's handshake retries): the clock
-	 * starts at the first unanswered sample */
-	for (int i = 0; i < p.quiet_ms / 1000; i++) {
+	/* one-sided keepalives alone are no sign of a dead path */
+	for (int i = 0; i < 120; i++) {
 		c.ms += 1000;
 		tx += 32;
+		w = sample(&e, f.last_handshake, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	assert_int_equal(f.state, PEER_CONNECTED);
+	rx += 32; /* the peer's keepalive */
+	w = sample(&e, f.last_handshake, rx, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* now data goes out and nothing comes back (then WireGuard's handshake retries):
+	 * the clock starts at the first unanswered sample */
+	for (int i = 0; i < p.quiet_ms / 1000; i++) {
+		c.ms += 1000;
+		tx += 100;
 		w = sample(&e, f.last_handshake, rx, tx, 25);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 		assert_int_equal(f.state, PEER_CONNECTED);
