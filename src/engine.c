@@ -137,7 +137,12 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		if (!loop_timer_pending(&ifc->sample_timer) ||
 		    ifc->sample_timer.when > now_ms(eng) + PUNCH_SAMPLE_MS)
 			loop_timer_arm(eng->loop, &ifc->sample_timer, PUNCH_SAMPLE_MS);
-		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 1, true, &e);
+		/* WireGuard sends a keepalive at once only when the interval goes from 0
+		 * to non-zero (wireguard-go and the kernel alike); from the user's 25 it
+		 * would wait for its running timer. */
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 0, true, &e);
+		if (!r)
+			r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set keepalive: %s", lbl, e.msg);
 		else

@@ -101,17 +101,64 @@ static unsigned stop_punch(struct peer_fsm *f)
 	return PEER_ACT_KEEPALIVE_RESTORE;
 }
 
+static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			    int64_t now_unix, const union wg_sockaddr *ep, int64_t ts)
+{
+	unsigned act = 0;
+	bool changed = !ep_equal(ep, &f->endpoint), follow = true;
+
+	f->fetching = false;
+	if (changed && f->state == PEER_CONNECTED) {
+		/* A connected peer whose device endpoint already is this one needs nothing.
+		 * One whose traffic is arriving right now works where WireGuard roamed to:
+		 * look again at the next read (not remembered, so a peer that did move is
+		 * followed once its old path falls silent). A record no newer than our last
+		 * handshake is old news against a session that works: remembered, not
+		 * followed. Otherwise the peer moved: follow it. */
+		if (ep_equal(ep, &f->dev_endpoint)) {
+			f->endpoint = *ep;
+			follow = false;
+		} else if (now - f->rx_moved_at <= ALIVE_MS) {
+			follow = false;
+		} else if (ts && ts <= f->last_handshake) {
+			f->endpoint = *ep;
+			follow = false;
+		}
+	}
+	if (changed && follow) {
+		f->endpoint = *ep;
+		act |= PEER_ACT_SET_ENDPOINT;
+		f->endpoint_set_at = now;
+		f->endpoint_set_unix = now_unix;
+		enter(f, PEER_PUNCHING, now);
+		f->backoff_ms = 0;
+		act |= start_punch(f, p);
+	} else if (!changed && f->state != PEER_CONNECTED && !ep_equal(ep, &f->dev_endpoint)) {
+		/* the device lost it (interface recreated, someone ran wg set) */
+		act |= PEER_ACT_SET_ENDPOINT;
+		f->endpoint_set_at = now;
+		f->endpoint_set_unix = now_unix;
+		if (f->state == PEER_WAITING)
+			enter(f, PEER_PUNCHING, now);
+		act |= start_punch(f, p);
+	}
+	if (act & PEER_ACT_SET_ENDPOINT)
+		f->dev_endpoint = *ep;
+	schedule_fetch(f, p, now);
+	return act;
+}
+
 unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts)
 {
-	unsigned act = peer_on_endpoint(f, p, now, now_unix, ep);
+	unsigned act = on_endpoint(f, p, now, now_unix, ep, ts);
 
 	/* The peer published again since our last handshake with it, and the endpoint did
 	 * not change: it is probably trying to reach us and its packets die at our NAT
 	 * (its mapping expired or was flushed while we were idle). A keepalive from us
 	 * opens it again; WireGuard sends one as soon as the keepalive is set. */
-	if (!act && f->state == PEER_CONNECTED && ts > f->last_handshake && ts > f->poked_ts &&
-	    p->fast_punch) {
+	if (!act && f->state == PEER_CONNECTED && ep_equal(ep, &f->endpoint) &&
+	    ts > f->last_handshake && ts > f->poked_ts && p->fast_punch) {
 		f->poked_ts = ts;
 		if (!f->fast_keepalive) {
 			f->fast_keepalive = true;
@@ -125,37 +172,7 @@ unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			  int64_t now_unix, const union wg_sockaddr *ep)
 {
-	unsigned act = 0;
-	bool changed = !ep_equal(ep, &f->endpoint);
-
-	f->fetching = false;
-	if (changed) {
-		f->endpoint = *ep;
-		/* A connected peer whose device endpoint already is this one, or whose
-		 * traffic is arriving right now (WireGuard roamed to where it really is),
-		 * needs nothing. Otherwise the peer moved: follow it. */
-		if (f->state != PEER_CONNECTED ||
-		    (!ep_equal(ep, &f->dev_endpoint) && now - f->rx_moved_at > ALIVE_MS)) {
-			act |= PEER_ACT_SET_ENDPOINT;
-			f->endpoint_set_at = now;
-			f->endpoint_set_unix = now_unix;
-			enter(f, PEER_PUNCHING, now);
-			f->backoff_ms = 0;
-			act |= start_punch(f, p);
-		}
-	} else if (f->state != PEER_CONNECTED && !ep_equal(ep, &f->dev_endpoint)) {
-		/* the device lost it (interface recreated, someone ran wg set) */
-		act |= PEER_ACT_SET_ENDPOINT;
-		f->endpoint_set_at = now;
-		f->endpoint_set_unix = now_unix;
-		if (f->state == PEER_WAITING)
-			enter(f, PEER_PUNCHING, now);
-		act |= start_punch(f, p);
-	}
-	if (act & PEER_ACT_SET_ENDPOINT)
-		f->dev_endpoint = *ep;
-	schedule_fetch(f, p, now);
-	return act;
+	return on_endpoint(f, p, now, now_unix, ep, 0);
 }
 
 void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now)

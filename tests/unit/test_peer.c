@@ -499,6 +499,48 @@ static void test_newer_record_pokes(void **state)
 	assert_int_equal(f.state, PEER_CONNECTED);
 }
 
+/* The peer's NAT moves while our side still sees its last packets: the first read of the
+ * new record is too early to judge, the next one (its old path silent) follows it. A
+ * record older than the last handshake never overrides a working session. */
+static void test_moved_peer_followed_after_silence(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.20", 40000), e2 = ep("203.0.113.120", 40000),
+			  old = ep("203.0.113.99", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c));
+	hs = unix_at(&c);
+	w = sample(&e, hs, 100, 100, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	c.ms += 5000;
+	w = sample(&e, hs, 200, 200, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* an old record with another endpoint: remembered, not followed */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms + 3000, unix_at(&c), &old, hs - 10), 0);
+	/* the peer moves; its record arrives a moment after its last packet */
+	c.ms += 1000;
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e2, unix_at(&c)), 0);
+	/* two seconds later, nothing came in since: follow */
+	c.ms += 2000;
+	w = sample(&e, hs, 200, 300, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	c.ms += 1000;
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e2, unix_at(&c) - 3),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+}
+
 /* A stunmesh killed while punching left 1 s on the device: it is given back as off. */
 static void test_leftover_keepalive(void **state)
 {
@@ -566,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_stale_stays_until_traffic),
 		cmocka_unit_test(test_newer_record_pokes),
 		cmocka_unit_test(test_leftover_keepalive),
+		cmocka_unit_test(test_moved_peer_followed_after_silence),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
 	};
