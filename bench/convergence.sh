@@ -52,9 +52,10 @@ for i in $(seq 1 "$N"); do
 	lab_stunmesh_start 2
 	r=$($WGTOOL converge "$IF1" "$(lab_wg_pub 2)" "$t0" 30 $PING)
 	echo "$i $r" >>"$OUT/ours.tsv"
+	sleep 0.5 # the daemons log "-> connected" at their next device reading
 	for n in 1 2; do
 		cp "$LAB_DIR/stunmesh$n.log" "$OUT/logs/run$i-site$n.log"
-		echo "$i $n $(/usr/bin/python3 bench/phases.py "$t0" "$LAB_DIR/stunmesh$n.log" \
+		echo "$i $n $(/usr/bin/python3 bench/phases.py "$t0" 0 "$LAB_DIR/stunmesh$n.log" \
 			'running' 'found via' 'public IPv4 endpoint is' 'published' 'endpoint set to' \
 			'-> connected')" >>"$OUT/phases.tsv"
 	done

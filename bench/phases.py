@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-# phases.py T0 LOG [PATTERN...]: seconds from T0 (unix) to the first line of the stunmesh
-# log LOG (timestamps 2026-01-02T03:04:05.678Z) at or after T0 containing each
-# PATTERN; "-" when none. Used to split a convergence or healing time into its steps.
+# phases.py T0 T1 LOG [PATTERN...]: seconds from T0 (unix) to the first line of the
+# stunmesh log LOG (timestamps 2026-01-02T03:04:05.678Z) from T0 up to T1 (0: no end)
+# containing each PATTERN; "-" when none. Used to split a convergence or healing time into its steps.
 import datetime
 import sys
 
@@ -16,12 +16,14 @@ def stamp(line):
 
 
 def main():
-    t0, path, pats = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    t0, t1, path, pats = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4:]
     found = {}
     for line in open(path, errors="replace"):
         t = stamp(line)
         if t is None or t < t0 - 0.0005:
             continue
+        if t1 and t > t1:
+            break
         for p in pats:
             if p not in found and p in line:
                 found[p] = t - t0
