@@ -25,7 +25,8 @@ endif
 # $(PKG_CONFIG) is only asked when a target needs the flags, so `make help` and
 # `make deps` work before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# -lm: record.c calls floor(), which -O2 inlines but -Os leaves as a call
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
 	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PKG_CFLAGS)
 
@@ -118,7 +119,7 @@ demo:
 
 # Convergence, healing, scale and footprint in the NAT lab; writes bench/RESULTS.md.
 bench:
-	@sh scripts/deps.sh all
+	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory stunmesh
 	@sh bench/run.sh
 
