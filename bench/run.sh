@@ -48,7 +48,7 @@ mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "| WireGuard | wireguard-go $(dpkg-query -W -f='${Version}' wireguard-go 2>/dev/null) (userspace; no kernel module here) |"
 	echo "| STUN servers | coturn $(dpkg-query -W -f='${Version}' coturn 2>/dev/null) |"
 	echo "| load average | $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after; $others other sm-* lab namespaces existed at the start (other tests sharing the CPUs) |"
-	echo "| mode | $([ "$BENCH_QUICK" = 1 ] && echo "BENCH_QUICK=1 (fewer runs)" || echo full) , $((end - start)) s in all |"
+	echo "| mode | $([ "$BENCH_QUICK" = 1 ] && echo "BENCH_QUICK=1 (fewer runs)" || echo full), $((end - start)) s in all |"
 	echo "| reproduce | \`sudo make bench\` (or \`sudo BENCH_QUICK=1 make bench\`); one part: \`sudo BENCH_ONLY=healing sh bench/run.sh\` |"
 	echo
 } >"$BENCH_OUT/header.md"
