@@ -27,10 +27,8 @@ for b in $ONLY; do
 	timeout 1200 sh "bench/$b.sh" || echo "bench: $b stopped with status $? (see above)" >&2
 done
 
-# a benchmark killed by its timeout may not have run its trap
-for lab in bnc bnh bns; do
-	(LAB=$lab LAB_DIR=/nonexistent; . tests/lab/lib.sh; lab_down) 2>/dev/null
-done
+# (a benchmark killed by its timeout leaves its lab behind; the next lab_up of that name
+# clears it, see tests/lab/lib.sh)
 end=$(date +%s)
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)

@@ -22,6 +22,8 @@ struct child {
 	struct loop *loop;
 	const struct logger *log;
 	char *label;
+	char *const *secrets; /* the spec's: owned by the store, which outlives us */
+	size_t n_secrets;
 	pid_t pid;
 	int in_fd, out_fd, err_fd;
 	const char *input; /* the spec's, copied into inbuf */
@@ -100,6 +102,7 @@ static void log_line(struct child *c)
 		if ((unsigned char)c->line[i] < 0x20 || c->line[i] == 0x7f)
 			c->line[i] = '?';
 	c->line[c->line_len] = '\0';
+	scrub_secrets(c->line, c->secrets, c->n_secrets);
 	if (c->line_len)
 		log_debug(c->log, "%s: stderr: %s", c->label, c->line);
 	c->line_len = 0;
@@ -397,6 +400,8 @@ int child_start(struct loop *l, const struct logger *log, const struct child_spe
 	c->timeout_ms = spec->timeout_ms > 0 ? spec->timeout_ms : CONFIG_DEFAULT_PLUGIN_TIMEOUT_MS;
 	c->out_max = spec->stdout_max ? spec->stdout_max : CHILD_STDOUT_MAX;
 	c->label = strdup(spec->label ? spec->label : spec->command);
+	c->secrets = spec->secrets;
+	c->n_secrets = spec->n_secrets;
 	c->inbuf = malloc(spec->input_len ? spec->input_len : 1);
 	if (!c->label || !c->inbuf) {
 		child_free(c);
@@ -507,6 +512,29 @@ int child_cmd_init(struct child_cmd *cmd, const char *command, char *const *args
 nomem:
 	child_cmd_free(&c);
 	return -ENOMEM;
+}
+
+int child_cmd_new(struct child_cmd **out, const char *command, char *const *args,
+		  size_t n_args, struct errbuf *e)
+{
+	struct child_cmd *cmd = calloc(1, sizeof(*cmd));
+	int r;
+
+	if (!cmd)
+		return err_set(e, -ENOMEM, "out of memory");
+	r = child_cmd_init(cmd, command, args, n_args);
+	if (r) {
+		free(cmd);
+		return err_set(e, r, r == -EINVAL ? "needs a 'command'" : "out of memory");
+	}
+	*out = cmd;
+	return 0;
+}
+
+void child_cmd_delete(struct child_cmd *cmd)
+{
+	child_cmd_free(cmd);
+	free(cmd);
 }
 
 void child_cmd_free(struct child_cmd *cmd)

@@ -34,6 +34,11 @@ struct child_cmd {
 /* Copies command and args. 0, -EINVAL (no command) or -ENOMEM. */
 int child_cmd_init(struct child_cmd *cmd, const char *command, char *const *args, size_t n_args);
 void child_cmd_free(struct child_cmd *cmd);
+/* The same, allocated, with words for a store's init: what exec and shell stores keep
+ * in store->priv. child_cmd_delete frees it. */
+int child_cmd_new(struct child_cmd **out, const char *command, char *const *args,
+		  size_t n_args, struct errbuf *e);
+void child_cmd_delete(struct child_cmd *cmd);
 
 struct child_spec {
 	const char *label;   /* names the process in log lines, e.g. "plugin cf" */
@@ -45,6 +50,8 @@ struct child_spec {
 	uint32_t fwmark;    /* exported as STUNMESH_FWMARK (decimal) when not 0 */
 	int64_t timeout_ms; /* <= 0: CONFIG_DEFAULT_PLUGIN_TIMEOUT_MS */
 	size_t stdout_max;  /* 0: CHILD_STDOUT_MAX */
+	char *const *secrets; /* scrubbed from the stderr lines that are logged */
+	size_t n_secrets;
 };
 
 enum child_end {

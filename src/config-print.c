@@ -68,6 +68,52 @@ static void print_args(FILE *f, const struct config_plugin *pl)
 	fprintf(f, "]\n");
 }
 
+/* The flag name of an argument ("--api-token=x" -> "api_token"), "" when it is none. */
+static void flag_name(const char *a, char *name, size_t len)
+{
+	const char *eq = strchr(a, '=');
+	size_t n;
+
+	name[0] = '\0';
+	if (a[0] != '-')
+		return;
+	n = strspn(a, "-");
+	snprintf(name, len, "%.*s", (int)((eq ? (size_t)(eq - a) : strlen(a)) - n), a + n);
+	for (char *c = name; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+size_t config_plugin_secrets(const struct config_plugin *pl, const char **out, size_t max)
+{
+	size_t n = 0;
+	bool next = false;
+	char name[64];
+
+	if (pl->token && n < max)
+		out[n++] = pl->token;
+	for (size_t i = 0; i < pl->n_options && n < max; i++)
+		if (pl->options[i].key && config_is_secret_key(pl->options[i].key))
+			out[n++] = pl->options[i].value;
+	for (size_t i = 0; i < pl->n_args && n < max; i++) {
+		const char *a = pl->args[i], *eq = strchr(a, '=');
+
+		if (next) {
+			out[n++] = a;
+			next = false;
+			continue;
+		}
+		flag_name(a, name, sizeof(name));
+		if (!*name || !config_is_secret_key(name))
+			continue;
+		if (eq)
+			out[n++] = eq + 1;
+		else
+			next = true;
+	}
+	return n;
+}
+
 void config_print(const struct config *cfg, FILE *f)
 {
 	fprintf(f, "# effective configuration%s%s (secrets masked)\n", cfg->path ? " of " : "",

@@ -153,6 +153,11 @@ void config_diags_free(struct config_diags *d);
 /* Whether a plugin option or argument name carries a secret (token, password...). */
 bool config_is_secret_key(const char *key);
 
+/* The secret strings of a plugin entry: the token, options with secret names, and
+ * arguments that follow a secret-named flag ("-token X") or carry one ("--token=X").
+ * Writes up to max pointers into out (valid while pl lives); returns how many. */
+size_t config_plugin_secrets(const struct config_plugin *pl, const char **out, size_t max);
+
 /* Writes the effective configuration as YAML, secrets replaced by "********". */
 void config_print(const struct config *cfg, FILE *f);
 

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #define REQUEST_MAX 256
+#define CLIENT_DEADLINE_MS 500 /* a client gets this long, in all, to ask and to read */
 
 static int fill_addr(struct sockaddr_un *sun, const char *path, struct errbuf *e)
 {
@@ -33,11 +36,37 @@ static void set_timeouts(int fd, int ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static void send_all(int fd, const char *buf, size_t len)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd to be ready until the absolute deadline; false when time is up. */
+static bool wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left = deadline - mono_ms();
+
+	if (left <= 0)
+		return false;
+	return poll(&pfd, 1, (int)left) > 0;
+}
+
+/* With a deadline for the whole answer: a client that reads slowly costs the loop
+ * that long at most, not a timeout per send. */
+static void send_all(int fd, const char *buf, size_t len, int64_t deadline)
 {
 	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n;
 
+		if (deadline && !wait_fd(fd, POLLOUT, deadline))
+			return;
+		n = send(fd, buf, len, MSG_NOSIGNAL | (deadline ? MSG_DONTWAIT : 0));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0)
 			return;
 		buf += n;
@@ -52,18 +81,20 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *arg)
 {
 	struct engine *eng = arg;
 	char req[REQUEST_MAX + 1];
+	int64_t deadline = mono_ms() + CLIENT_DEADLINE_MS;
 	size_t len = 0;
 	int c;
 
 	(void)l;
 	(void)events;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0)
 		return;
-	set_timeouts(c, 500);
-	while (len < REQUEST_MAX) {
+	while (len < REQUEST_MAX && wait_fd(c, POLLIN, deadline)) {
 		ssize_t n = recv(c, req + len, REQUEST_MAX - len, 0);
 
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -76,8 +107,8 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *arg)
 		char *js = engine_status_json(eng);
 
 		if (js) {
-			send_all(c, js, strlen(js));
-			send_all(c, "\n", 1);
+			send_all(c, js, strlen(js), deadline);
+			send_all(c, "\n", 1, deadline);
 		}
 		free(js);
 	} else if (!strcmp(req, "status")) {
@@ -88,7 +119,7 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *arg)
 		if (f) {
 			engine_status_text(eng, f);
 			fclose(f);
-			send_all(c, text, tlen);
+			send_all(c, text, tlen, deadline);
 		}
 		free(text);
 	} else if (!strncmp(req, "refresh", 7) && (req[7] == '\0' || req[7] == ' ')) {
@@ -98,13 +129,13 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *arg)
 
 		snprintf(msg, sizeof(msg), n ? "refreshing %zu peer%s\n" : "error: no such peer\n", n,
 			 n == 1 ? "" : "s");
-		send_all(c, msg, strlen(msg));
+		send_all(c, msg, strlen(msg), deadline);
 		log_info(eng->log, "refresh requested for %s (%zu peer%s)",
 			 peer && *peer ? peer : "all peers", n, n == 1 ? "" : "s");
 	} else {
 		static const char msg[] = "error: unknown request (status, status json, refresh [PEER])\n";
 
-		send_all(c, msg, sizeof(msg) - 1);
+		send_all(c, msg, sizeof(msg) - 1, deadline);
 	}
 	close(c);
 }
@@ -113,6 +144,7 @@ int control_open(struct engine *eng, const char *path, struct errbuf *e)
 {
 	struct sockaddr_un sun;
 	char *dir_copy = NULL;
+	struct stat st;
 	int fd = -1, r;
 	mode_t old;
 
@@ -140,6 +172,11 @@ int control_open(struct engine *eng, const char *path, struct errbuf *e)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		r = err_set(e, -errno, "socket: %s", strerror(errno));
+		goto out;
+	}
+	/* only a socket is ours to replace: a mistyped path must not delete a file */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		r = err_set(e, -EEXIST, "%s exists and is not a socket; not replacing it", path);
 		goto out;
 	}
 	unlink(path);
@@ -200,8 +237,8 @@ int control_request(const char *path, const char *request, FILE *out, struct err
 		return r;
 	}
 	set_timeouts(fd, 5000);
-	send_all(fd, request, strlen(request));
-	send_all(fd, "\n", 1);
+	send_all(fd, request, strlen(request), 0);
+	send_all(fd, "\n", 1, 0);
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);

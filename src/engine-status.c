@@ -14,6 +14,29 @@ static void add_str(cJSON *o, const char *k, const char *v)
 	cJSON_AddStringToObject(o, k, v ? v : "");
 }
 
+static const char *nat_name(const struct eng_disc *dc)
+{
+	return dc->nat == NAT_SYMMETRIC ? "symmetric" : dc->nat == NAT_CONE ? "cone" : "unknown";
+}
+
+/* Why a peer that is not connected may never be, from what both sides learnt about
+ * their NATs (RFC 5128 section 3.3: a symmetric NAT only meets a peer that accepts
+ * packets from anywhere). NULL when there is nothing to say. */
+static const char *peer_note(const struct eng_peer *p)
+{
+	bool ours = p->ifc->disc[0].nat == NAT_SYMMETRIC || p->ifc->disc[1].nat == NAT_SYMMETRIC;
+
+	if (!p->on_device || p->fsm.state == PEER_CONNECTED)
+		return NULL;
+	if (ours && p->peer_symmetric)
+		return "both NATs are symmetric: not connectable by hole punching (forward a port on one side, or use a relay)";
+	if (p->peer_symmetric)
+		return "the peer's NAT is symmetric: this only works if this side accepts unsolicited packets (a public address, a full-cone NAT or a forwarded port)";
+	if (ours)
+		return "this NAT is symmetric: this only works if the peer accepts unsolicited packets (a public address, a full-cone NAT or a forwarded port)";
+	return NULL;
+}
+
 static cJSON *disc_json(const struct eng_disc *dc)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -28,6 +51,7 @@ static cJSON *disc_json(const struct eng_disc *dc)
 	}
 	if (dc->error[0])
 		add_str(o, "error", dc->error);
+	add_str(o, "nat", nat_name(dc));
 	return o;
 }
 
@@ -42,6 +66,9 @@ static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 	wg_key_to_base64(b64, p->pub);
 	add_str(o, "public_key", b64);
 	add_str(o, "state", p->on_device ? peer_state_name(p->fsm.state) : "not-on-device");
+	cJSON_AddBoolToObject(o, "peer_nat_symmetric", p->peer_symmetric);
+	if (peer_note(p))
+		add_str(o, "note", peer_note(p));
 	wg_endpoint_format(&p->fsm.dev_endpoint, buf, sizeof(buf));
 	add_str(o, "endpoint", p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
 	if (p->fsm.last_handshake)
@@ -143,6 +170,10 @@ void engine_status_text(struct engine *eng, FILE *f)
 			}
 			if (dc->error[0])
 				fprintf(f, "  [last error: %s]", dc->error);
+			if (dc->nat == NAT_SYMMETRIC)
+				fprintf(f, "\n    NAT: symmetric (a new port per destination)");
+			else if (dc->nat == NAT_CONE)
+				fprintf(f, "\n    NAT: endpoint-independent mapping");
 			fputc('\n', f);
 		}
 		for (size_t j = 0; j < ifc->n_peers; j++) {
@@ -160,6 +191,8 @@ void engine_status_text(struct engine *eng, FILE *f)
 				snprintf(when, sizeof(when), "never");
 			fprintf(f, "    handshake: %s, transfer: %llu B received, %llu B sent\n", when,
 				(unsigned long long)p->fsm.rx, (unsigned long long)p->fsm.tx);
+			if (peer_note(p))
+				fprintf(f, "    note: %s\n", peer_note(p));
 			fprintf(f, "    store %s: read %s; publish %s\n", p->store_name,
 				p->fetch_result[0] ? p->fetch_result : "not yet",
 				p->publish_result[0] ? p->publish_result : "not yet");

@@ -13,7 +13,8 @@
 #define PUBLISH_RETRY_MIN_MS 2000
 #define MISSING_RETRY_MS 1000	/* a missing interface is looked for this often */
 #define PUNCH_SAMPLE_MS 200
-#define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */	/* device readings while a peer is being punched */
+#define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */
+#define NAT_JSON_LEN 18		/* ,"nat":"symmetric" */	/* device readings while a peer is being punched */
 
 static int64_t unix_now(void)
 {
@@ -41,10 +42,22 @@ static void fmt_ep(const union wg_sockaddr *ep, char *buf, size_t len)
 }
 
 static void peer_arm(struct eng_peer *p);
+static bool iface_symmetric(const struct eng_iface *ifc);
 
-static const struct peer_params *params(struct engine *eng, struct peer_params *p)
+/* How often a connected peer's record is read anyway, to follow a peer whose NAT moved
+ * before our own traffic notices: often where a read is a local file, once a minute
+ * where it is a process or an API call with rate limits. */
+#define WATCH_CHEAP_MS 2000
+#define WATCH_COSTLY_MS 60000
+
+static const struct peer_params *peer_params_for(struct engine *eng, const struct eng_peer *peer,
+						 struct peer_params *p)
 {
 	peer_params_default(p, eng->cfg->refresh_interval_ms, eng->cfg->fast_punch);
+	p->watch_ms = peer && peer->store && !strcmp(peer->store->ops->kind, "file")
+			      ? WATCH_CHEAP_MS : WATCH_COSTLY_MS;
+	if (p->watch_ms > p->refresh_ms)
+		p->watch_ms = p->refresh_ms;
 	return p;
 }
 static void peer_publish(struct eng_peer *p, bool force);
@@ -70,34 +83,27 @@ static void peer_free(struct eng_peer *p)
 	free(p);
 }
 
-/* A peer leaves the engine; one with store callbacks still to come lives on, detached,
- * until the last of them. */
-static void peer_release(struct eng_peer *p)
+/* Gives back the keepalive we hold at 1 s, if the device is still there. */
+static void peer_give_back_keepalive(struct eng_peer *p)
 {
-	struct engine *eng = p->eng;
+	struct errbuf e = { "" };
 
-	loop_timer_cancel(eng->loop, &p->timer);
-	if (p->pending_ops) {
-		p->removed = true;
-		p->next_zombie = eng->zombies;
-		eng->zombies = p;
+	if (!p->fsm.fast_keepalive || !p->ifc->present || !p->on_device)
 		return;
-	}
-	peer_free(p);
+	if (wg_update_peer(p->ifc->name, p->ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true,
+			   &e))
+		log_warn(p->eng->log, "peer %s/%s: cannot restore keepalive %u: %s", p->ifc->name,
+			 p->name, p->fsm.user_keepalive, e.msg);
+	p->fsm.fast_keepalive = false;
 }
 
-/* The last callback of a detached peer: unlink and free it. */
-static void zombie_done(struct eng_peer *p)
+/* A peer leaves the engine: its store operations are abandoned (no callbacks), so
+ * nothing can come back to it. */
+static void peer_release(struct eng_peer *p)
 {
-	struct engine *eng = p->eng;
-
-	if (p->pending_ops)
-		return;
-	for (struct eng_peer **pp = &eng->zombies; *pp; pp = &(*pp)->next_zombie)
-		if (*pp == p) {
-			*pp = p->next_zombie;
-			break;
-		}
+	peer_give_back_keepalive(p);
+	if (p->store)
+		store_cancel(p->store, p);
 	peer_free(p);
 }
 
@@ -118,7 +124,7 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		return;
 	if (act & PEER_ACT_SET_ENDPOINT) {
 		fmt_ep(&p->fsm.endpoint, ep, sizeof(ep));
-		r = wg_set_endpoint(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, -1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set endpoint %s: %s", lbl, ep, e.msg);
 		else {
@@ -127,14 +133,18 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 		}
 	}
 	if (act & PEER_ACT_KEEPALIVE_FAST) {
-		r = wg_set_keepalive(ifc->name, ifc->backend, p->pub, 1, &e);
+		/* the handshake is the news now: read the device soon */
+		if (!loop_timer_pending(&ifc->sample_timer) ||
+		    ifc->sample_timer.when > now_ms(eng) + PUNCH_SAMPLE_MS)
+			loop_timer_arm(eng->loop, &ifc->sample_timer, PUNCH_SAMPLE_MS);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, 1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set keepalive: %s", lbl, e.msg);
 		else
 			log_debug(eng->log, "peer %s: keepalive 1 s until the first handshake", lbl);
 	}
 	if (act & PEER_ACT_KEEPALIVE_RESTORE) {
-		r = wg_set_keepalive(ifc->name, ifc->backend, p->pub, p->fsm.user_keepalive, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot restore keepalive %u: %s", lbl,
 				 p->fsm.user_keepalive, e.msg);
@@ -165,12 +175,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 	int64_t now = now_ms(eng);
 	int r;
 
-	p->pending_ops--;
-	if (p->removed) {
-		zombie_done(p);
-		return;
-	}
-	ifc = p->ifc; /* only now: a detached peer's interface may be gone */
+	ifc = p->ifc;
 	peer_label(p, lbl, sizeof(lbl));
 	memcpy(old, p->fetch_result, sizeof(old));
 	if (res->status == STORE_NOT_FOUND) {
@@ -178,7 +183,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 		if (strcmp(old, p->fetch_result))
 			log_info(eng->log, "peer %s: no record published for us yet (key %s in %s)",
 				 lbl, p->read_key, p->store_name);
-		peer_on_fetch_failed(&p->fsm, params(eng, &pp), now);
+		peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now);
 		goto out;
 	}
 	if (res->status != STORE_OK) {
@@ -201,15 +206,30 @@ static void fetch_done(const struct store_result *res, void *arg)
 	snprintf(p->fetch_result, sizeof(p->fetch_result), "ok");
 	if (strcmp(old, p->fetch_result))
 		log_debug(eng->log, "peer %s: record read", lbl);
-	act = peer_on_endpoint(&p->fsm, params(eng, &pp), now, unix_now(), &ep);
+	if (rec.nat_symmetric && !p->peer_symmetric && iface_symmetric(ifc))
+		log_warn(eng->log,
+			 "peer %s: both this NAT and the peer's are symmetric; hole punching cannot "
+			 "connect them (forward a port on one side, or use a relay)", lbl);
+	else if (rec.nat_symmetric && !p->peer_symmetric)
+		log_info(eng->log,
+			 "peer %s: the peer's NAT is symmetric; this works only if this side accepts "
+			 "unsolicited packets (public address, full-cone NAT or forwarded port)", lbl);
+	p->peer_symmetric = rec.nat_symmetric;
+	act = peer_on_record(&p->fsm, peer_params_for(eng, p, &pp), now, unix_now(), &ep,
+			     rec.has_ts ? rec.ts : 0);
 	peer_act(p, act, before);
+	/* already in place (a tunnel that was up before we started) counts as set */
+	if (!(act & PEER_ACT_SET_ENDPOINT) &&
+	    (p->fsm.state == PEER_CONNECTED ||
+	     !memcmp(&p->fsm.dev_endpoint, &p->fsm.endpoint, sizeof(p->fsm.endpoint))))
+		p->endpoint_ever_set = true;
 	goto out;
 failed:
 	if (strcmp(old, p->fetch_result))
 		log_warn(eng->log, "peer %s: %s", lbl, p->fetch_result);
 	else
 		log_debug(eng->log, "peer %s: %s", lbl, p->fetch_result);
-	peer_on_fetch_failed(&p->fsm, params(eng, &pp), now);
+	peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now);
 out:
 	peer_arm(p);
 	check_oneshot(eng);
@@ -229,10 +249,9 @@ static void peer_fetch(struct eng_peer *p)
 
 		snprintf(p->fetch_result, sizeof(p->fetch_result), "cannot start a read: %s",
 			 strerror(-r));
-		peer_on_fetch_failed(&p->fsm, params(eng, &pp), now_ms(eng));
+		peer_on_fetch_failed(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng));
 		return;
 	}
-	p->pending_ops++;
 }
 
 static void publish_done(const struct store_result *res, void *arg)
@@ -242,11 +261,6 @@ static void publish_done(const struct store_result *res, void *arg)
 	char lbl[64], *content;
 	int64_t now = now_ms(eng);
 
-	p->pending_ops--;
-	if (p->removed) {
-		zombie_done(p);
-		return;
-	}
 	content = p->published; /* peer_publish parks the pending content here */
 	p->publishing = false;
 	peer_label(p, lbl, sizeof(lbl));
@@ -259,6 +273,7 @@ static void publish_done(const struct store_result *res, void *arg)
 				 content ? content : "", p->store_name);
 		snprintf(p->publish_result, sizeof(p->publish_result), "ok");
 		p->next_publish_ms = now + eng->cfg->refresh_interval_ms;
+		p->publish_backoff_ms = 0;
 	} else {
 		if (strcmp(p->publish_result, res->error ? res->error : "failed"))
 			log_warn(eng->log, "peer %s: publishing to %s failed: %s", lbl, p->store_name,
@@ -266,7 +281,12 @@ static void publish_done(const struct store_result *res, void *arg)
 		snprintf(p->publish_result, sizeof(p->publish_result), "%s",
 			 res->error ? res->error : "failed");
 		store_dedup_forget(p->store, p->write_key);
-		p->next_publish_ms = now + PUBLISH_RETRY_MIN_MS;
+		/* a store that is down (or rate-limiting us) is not hammered */
+		p->publish_backoff_ms = p->publish_backoff_ms ? p->publish_backoff_ms * 2
+							      : PUBLISH_RETRY_MIN_MS;
+		if (p->publish_backoff_ms > eng->cfg->refresh_interval_ms)
+			p->publish_backoff_ms = eng->cfg->refresh_interval_ms;
+		p->next_publish_ms = now + p->publish_backoff_ms;
 	}
 	if (p->publish_again) {
 		p->publish_again = false;
@@ -314,6 +334,9 @@ static void peer_publish(struct eng_peer *p, bool force)
 	 * Cloudflare splits longer values and stunmesh-go reads them as they are. */
 	rec.ts = unix_now();
 	rec.has_ts = 2 * (RECORD_NONCE_LEN + RECORD_TAG_LEN + content.len + TS_JSON_MAX) <= 255;
+	rec.nat_symmetric = iface_symmetric(ifc) &&
+			    2 * (RECORD_NONCE_LEN + RECORD_TAG_LEN + content.len + NAT_JSON_LEN +
+				 (rec.has_ts ? TS_JSON_MAX : 0)) <= 255;
 	peer_label(p, lbl, sizeof(lbl));
 	r = record_seal(&rec, p->pub, ifc->priv, &hex, &e);
 	if (r) {
@@ -333,7 +356,6 @@ static void peer_publish(struct eng_peer *p, bool force)
 	free(p->published);
 	p->published = content.buf; /* what this write carries; see publish_done */
 	p->publishing = true;
-	p->pending_ops++;
 }
 
 static void peer_timer_cb(struct loop *l, void *arg)
@@ -345,7 +367,7 @@ static void peer_timer_cb(struct loop *l, void *arg)
 	int64_t now = loop_now(l);
 	unsigned act;
 
-	params(eng, &pp);
+	peer_params_for(eng, p, &pp);
 	act = peer_on_tick(&p->fsm, &pp, now);
 	peer_act(p, act, before);
 	if (peer_fetch_due(&p->fsm, now))
@@ -363,11 +385,12 @@ static void peer_arm(struct eng_peer *p)
 	struct peer_params pp;
 	int64_t t, now = now_ms(eng);
 
-	if (p->removed || !p->ifc->present || !p->on_device) {
+	/* no store (it could not be set up): nothing is due until a reload gives one */
+	if (!p->store || !p->ifc->present || !p->on_device) {
 		loop_timer_cancel(eng->loop, &p->timer);
 		return;
 	}
-	t = peer_next_event(&p->fsm, params(eng, &pp));
+	t = peer_next_event(&p->fsm, peer_params_for(eng, p, &pp));
 	if (p->next_publish_ms && !p->publishing && p->next_publish_ms < t)
 		t = p->next_publish_ms;
 	if (t == INT64_MAX) {
@@ -377,12 +400,51 @@ static void peer_arm(struct eng_peer *p)
 	loop_timer_arm(eng->loop, &p->timer, t > now ? t - now : 0);
 }
 
+/* A device reading, indexed: with thousands of peers a linear search per peer each
+ * second would cost millions of key comparisons. */
+struct dev_index {
+	const struct wg_device *dev;
+	struct wg_peer **sorted; /* NULL: fall back to the linear search */
+};
+
+static int cmp_peer(const void *a, const void *b)
+{
+	return memcmp((*(struct wg_peer *const *)a)->public_key,
+		      (*(struct wg_peer *const *)b)->public_key, WG_KEY_LEN);
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return memcmp(key, (*(struct wg_peer *const *)elem)->public_key, WG_KEY_LEN);
+}
+
+static void dev_index_build(struct dev_index *ix, const struct wg_device *dev)
+{
+	ix->dev = dev;
+	ix->sorted = dev->n_peers > 8 ? malloc(dev->n_peers * sizeof(*ix->sorted)) : NULL;
+	if (!ix->sorted)
+		return;
+	for (size_t i = 0; i < dev->n_peers; i++)
+		ix->sorted[i] = &dev->peers[i];
+	qsort(ix->sorted, dev->n_peers, sizeof(*ix->sorted), cmp_peer);
+}
+
+static struct wg_peer *dev_index_find(const struct dev_index *ix, const uint8_t *pub)
+{
+	struct wg_peer **hit;
+
+	if (!ix->sorted)
+		return wg_device_find_peer(ix->dev, pub);
+	hit = bsearch(pub, ix->sorted, ix->dev->n_peers, sizeof(*ix->sorted), cmp_key);
+	return hit ? *hit : NULL;
+}
+
 /* The peer state machine fed with one device reading. */
-static void peer_sample(struct eng_peer *p, const struct wg_device *dev)
+static void peer_sample(struct eng_peer *p, const struct dev_index *ix)
 {
 	struct engine *eng = p->eng;
 	struct peer_params pp;
-	struct wg_peer *wp = wg_device_find_peer(dev, p->pub);
+	struct wg_peer *wp = dev_index_find(ix, p->pub);
 	enum peer_state before = p->fsm.state;
 	char lbl[64];
 	unsigned act;
@@ -400,7 +462,13 @@ static void peer_sample(struct eng_peer *p, const struct wg_device *dev)
 		peer_init(&p->fsm, now_ms(eng), memcmp(p->ifc->pub, p->pub, WG_KEY_LEN) > 0);
 		peer_publish(p, true);
 	}
-	act = peer_on_sample(&p->fsm, params(eng, &pp), now_ms(eng), unix_now(), wp);
+	act = peer_on_sample(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng), unix_now(), wp);
+	if (p->fsm.leftover_keepalive) {
+		p->fsm.leftover_keepalive = false;
+		log_info(eng->log,
+			 "peer %s: keepalive 1 s found, as left by a stunmesh that did not stop cleanly; "
+			 "it goes back to off once connected", peer_label(p, lbl, sizeof(lbl)));
+	}
 	peer_act(p, act, before);
 	peer_arm(p);
 }
@@ -414,6 +482,7 @@ static int peer_new(struct eng_iface *ifc, const struct config_peer *cp, struct 
 		return -ENOMEM;
 	p->ifc = ifc;
 	p->eng = eng;
+	loop_timer_init(&p->timer, peer_timer_cb, p); /* before anything can fail */
 	p->name = strdup(cp->name);
 	p->store_name = strdup(cp->plugin_name);
 	if (!p->name || !p->store_name) {
@@ -428,20 +497,27 @@ static int peer_new(struct eng_iface *ifc, const struct config_peer *cp, struct 
 	if (!p->store)
 		snprintf(p->publish_result, sizeof(p->publish_result),
 			 "store %s could not be set up (see the log)", cp->plugin_name);
-	loop_timer_init(&p->timer, peer_timer_cb, p);
 	peer_init(&p->fsm, now_ms(eng), false);
 	*out = p;
 	return 0;
 }
 
 /* Keys depend on our own public key, known once the device is read. */
-static void peer_bind_device(struct eng_peer *p)
+static void peer_bind_device(struct eng_peer *p, bool same_device)
 {
 	struct eng_iface *ifc = p->ifc;
+	bool was_fast = p->fsm.fast_keepalive;
+	uint16_t user = p->fsm.user_keepalive;
 
 	record_write_key(ifc->pub, p->pub, p->write_key);
 	record_read_key(ifc->pub, p->pub, p->read_key);
 	peer_init(&p->fsm, now_ms(ifc->eng), memcmp(ifc->pub, p->pub, WG_KEY_LEN) > 0);
+	/* A device we merely failed to read once still has our 1 s keepalive: remember
+	 * the user's value, or "restore" would make the 1 s permanent. */
+	if (same_device && was_fast) {
+		p->fsm.fast_keepalive = true;
+		p->fsm.user_keepalive = user;
+	}
 	free(p->published);
 	p->published = NULL;
 	if (p->store)
@@ -465,14 +541,63 @@ static void disc_stop(struct eng_disc *dc)
 
 static void disc_arm(struct eng_disc *dc);
 
+static bool iface_symmetric(const struct eng_iface *ifc)
+{
+	return ifc->disc[0].nat == NAT_SYMMETRIC || ifc->disc[1].nat == NAT_SYMMETRIC;
+}
+
+static void disc_start_list(struct eng_disc *dc, char *const *servers, size_t n);
+
+/* The NAT check's answer: the same public port from a second server means the NAT
+ * keeps one mapping for every destination (what hole punching needs). */
+static void disc_check_done(struct eng_disc *dc)
+{
+	struct eng_iface *ifc = dc->ifc;
+	struct engine *eng = ifc->eng;
+	struct sockaddr_storage other;
+	char a[64], b[64];
+	bool was_sym = iface_symmetric(ifc);
+
+	dc->checking = false;
+	dc->checked = true;
+	if (discover_result(&dc->d, &other) != 0) {
+		log_debug(eng->log, "%s: no second STUN server answered; NAT type unknown", ifc->name);
+		return;
+	}
+	fmt_ss(&dc->mapped, a, sizeof(a));
+	fmt_ss(&other, b, sizeof(b));
+	if (discover_addr_equal(&other, &dc->mapped)) {
+		dc->nat = NAT_CONE;
+		log_info(eng->log, "%s: the NAT keeps %s for every destination (endpoint-independent mapping)",
+			 ifc->name, a);
+	} else {
+		dc->nat = NAT_SYMMETRIC;
+		log_warn(eng->log,
+			 "%s: the NAT is symmetric: two STUN servers saw %s and %s for the same port; "
+			 "peers behind a symmetric NAT too cannot be reached by hole punching",
+			 ifc->name, a, b);
+	}
+	if (iface_symmetric(ifc) != was_sym)
+		for (size_t i = 0; i < ifc->n_peers; i++)
+			peer_publish(ifc->peers[i], true);
+}
+
 static void disc_finish(struct eng_disc *dc)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
 	struct sockaddr_storage mapped;
 	char now_s[64], was[64];
+	char *others[16];
+	size_t n_others = 0, answered = SIZE_MAX;
 	bool changed;
 
+	if (dc->checking) {
+		disc_check_done(dc);
+		disc_stop(dc);
+		disc_arm(dc);
+		return;
+	}
 	if (discover_result(&dc->d, &mapped) == 0) {
 		changed = !dc->have || !discover_addr_equal(&mapped, &dc->mapped);
 		fmt_ss(&mapped, now_s, sizeof(now_s));
@@ -484,20 +609,39 @@ static void disc_finish(struct eng_disc *dc)
 			log_info(eng->log, "%s: public %s endpoint is %s", ifc->name,
 				 fam_name(dc->family), now_s);
 		}
+		if (changed)
+			dc->checked = false;
 		dc->mapped = mapped;
 		dc->have = true;
 		dc->learned_unix = unix_now();
 		dc->error[0] = '\0';
 		dc->next_ms = now_ms(eng) + eng->opts.stun_ms;
+		for (size_t i = 0; i < dc->d.n_servers && answered == SIZE_MAX; i++)
+			if (dc->d.servers[i].state == DS_OK)
+				answered = i;
 		disc_stop(dc);
 		if (changed)
 			for (size_t i = 0; i < ifc->n_peers; i++) {
-				peer_publish(ifc->peers[i], false);
 				struct peer_params pp;
 
-				peer_on_republished(&ifc->peers[i]->fsm, params(eng, &pp), now_ms(eng));
+				peer_publish(ifc->peers[i], false);
+				peer_on_republished(&ifc->peers[i]->fsm,
+						    peer_params_for(eng, ifc->peers[i], &pp), now_ms(eng));
 				peer_arm(ifc->peers[i]);
 			}
+		/* once per mapping: ask the servers that did not answer, which see the port
+		 * from another destination */
+		if (!dc->checked) {
+			for (size_t i = 0; i < eng->cfg->n_stun_servers && n_others < 16; i++)
+				if (i != answered)
+					others[n_others++] = eng->cfg->stun_servers[i];
+			if (n_others) {
+				dc->checking = true;
+				disc_start_list(dc, others, n_others);
+				return;
+			}
+			dc->checked = true;
+		}
 	} else {
 		if (strcmp(dc->error, discover_error(&dc->d)))
 			log_warn(eng->log, "%s: %s discovery failed: %s", ifc->name,
@@ -524,7 +668,7 @@ static void disc_readable(struct loop *l, int fd, unsigned events, void *arg)
 		disc_arm(dc);
 }
 
-static void disc_start(struct eng_disc *dc)
+static void disc_start_list(struct eng_disc *dc, char *const *servers, size_t n)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
@@ -532,10 +676,15 @@ static void disc_start(struct eng_disc *dc)
 	int r;
 
 	disc_stop(dc);
-	r = discover_start(&dc->d, eng->cfg->stun_servers, eng->cfg->n_stun_servers, dc->family,
-			   ifc->listen_port, ifc->fwmark, NULL, NULL, eng->log,
-			   now_ms(eng) * 1000, &e);
+	r = discover_start(&dc->d, servers, n, dc->family, ifc->listen_port, ifc->fwmark, NULL,
+			   NULL, eng->log, now_ms(eng) * 1000, &e);
 	if (r) {
+		if (dc->checking) {
+			dc->checking = false;
+			dc->checked = true;
+			disc_arm(dc);
+			return;
+		}
 		if (strcmp(dc->error, e.msg))
 			log_warn(eng->log, "%s: cannot start %s discovery: %s", ifc->name,
 				 fam_name(dc->family), e.msg);
@@ -552,6 +701,12 @@ static void disc_start(struct eng_disc *dc)
 		disc_finish(dc);
 	else
 		disc_arm(dc);
+}
+
+static void disc_start(struct eng_disc *dc)
+{
+	dc->checking = false;
+	disc_start_list(dc, dc->ifc->eng->cfg->stun_servers, dc->ifc->eng->cfg->n_stun_servers);
 }
 
 static void disc_timer_cb(struct loop *l, void *arg)
@@ -631,6 +786,7 @@ static void iface_sample(struct eng_iface *ifc)
 {
 	struct engine *eng = ifc->eng;
 	struct wg_device *dev = NULL;
+	struct dev_index ix = { 0 };
 	struct errbuf e = { "" };
 	unsigned ifindex;
 	bool fresh;
@@ -642,15 +798,18 @@ static void iface_sample(struct eng_iface *ifc)
 		return;
 	}
 	ifc->samples++;
+	dev_index_build(&ix, dev);
 	ifindex = if_nametoindex(ifc->name);
-	fresh = !ifc->present || ifindex != ifc->ifindex || dev->listen_port != ifc->listen_port || dev->fwmark != ifc->fwmark ||
-		memcmp(dev->public_key, ifc->pub, WG_KEY_LEN);
+	fresh = !ifc->present || ifindex != ifc->ifindex || dev->listen_port != ifc->listen_port ||
+		dev->fwmark != ifc->fwmark || memcmp(dev->public_key, ifc->pub, WG_KEY_LEN);
 	if (fresh) {
 		char b64[WG_KEY_B64_LEN];
 
 		if (!(dev->flags & WG_DEV_HAS_PRIVATE_KEY) || !dev->listen_port) {
 			iface_gone(ifc, !dev->listen_port ? "has no listen port yet"
 							  : "has no private key yet");
+			free(ix.sorted);
+			secure_zero(dev->private_key, WG_KEY_LEN);
 			wg_device_free(dev);
 			return;
 		}
@@ -663,19 +822,22 @@ static void iface_sample(struct eng_iface *ifc)
 		ifc->error[0] = '\0';
 		ifc->listen_port = dev->listen_port;
 		ifc->fwmark = dev->fwmark;
+		ifc->old_ifindex = ifc->ifindex;
 		ifc->ifindex = ifindex;
 		memcpy(ifc->pub, dev->public_key, WG_KEY_LEN);
 		memcpy(ifc->priv, dev->private_key, WG_KEY_LEN);
 		for (int i = 0; i < 2; i++) {
 			disc_stop(&ifc->disc[i]);
 			ifc->disc[i].have = false;
+			ifc->disc[i].checking = ifc->disc[i].checked = false;
+			ifc->disc[i].nat = NAT_UNKNOWN;
 		}
 		for (size_t i = 0; i < ifc->n_peers; i++) {
 			struct eng_peer *p = ifc->peers[i];
 			char lbl[64];
 
-			peer_bind_device(p);
-			p->on_device = wg_device_find_peer(dev, p->pub) != NULL;
+			peer_bind_device(p, ifindex == ifc->old_ifindex);
+			p->on_device = dev_index_find(&ix, p->pub) != NULL;
 			if (!p->on_device)
 				log_warn(eng->log, "peer %s: its public key is not a peer of %s; skipped until it is",
 					 peer_label(p, lbl, sizeof(lbl)), ifc->name);
@@ -683,7 +845,8 @@ static void iface_sample(struct eng_iface *ifc)
 		iface_discover(ifc, true);
 	}
 	for (size_t i = 0; i < ifc->n_peers; i++)
-		peer_sample(ifc->peers[i], dev);
+		peer_sample(ifc->peers[i], &ix);
+	free(ix.sorted);
 	secure_zero(dev->private_key, WG_KEY_LEN);
 	wg_device_free(dev);
 }
@@ -699,7 +862,8 @@ static void sample_timer_cb(struct loop *l, void *arg)
 	iface_sample(ifc);
 	/* while a peer is being punched, look often: the handshake is the news */
 	for (size_t i = 0; i < ifc->n_peers; i++)
-		if (ifc->peers[i]->on_device && ifc->peers[i]->fsm.state == PEER_PUNCHING &&
+		if (ifc->peers[i]->on_device &&
+		    (ifc->peers[i]->fsm.fast_keepalive || ifc->peers[i]->fsm.punch_due) &&
 		    next > PUNCH_SAMPLE_MS)
 			next = PUNCH_SAMPLE_MS;
 	loop_timer_arm(eng->loop, &ifc->sample_timer, ifc->present ? next : MISSING_RETRY_MS);
@@ -729,12 +893,7 @@ static int iface_new(struct engine *eng, const struct config_iface *ci, struct e
 	if (!ifc)
 		return -ENOMEM;
 	ifc->eng = eng;
-	ifc->name = strdup(ci->name);
-	ifc->protocol = ci->protocol;
-	ifc->backend = ci->backend;
-	ifc->peers = calloc(ci->n_peers + 1, sizeof(*ifc->peers));
-	if (!ifc->name || !ifc->peers)
-		goto fail;
+	/* timers and fds first: the failure path below frees through them */
 	for (int i = 0; i < 2; i++) {
 		ifc->disc[i].ifc = ifc;
 		ifc->disc[i].family = i ? AF_INET6 : AF_INET;
@@ -742,6 +901,12 @@ static int iface_new(struct engine *eng, const struct config_iface *ci, struct e
 		loop_timer_init(&ifc->disc[i].timer, disc_timer_cb, &ifc->disc[i]);
 	}
 	loop_timer_init(&ifc->sample_timer, sample_timer_cb, ifc);
+	ifc->name = strdup(ci->name);
+	ifc->protocol = ci->protocol;
+	ifc->backend = ci->backend;
+	ifc->peers = calloc(ci->n_peers + 1, sizeof(*ifc->peers));
+	if (!ifc->name || !ifc->peers)
+		goto fail;
 	for (size_t i = 0; i < ci->n_peers; i++) {
 		if ((r = peer_new(ifc, &ci->peers[i], &ifc->peers[i])))
 			goto fail;
@@ -802,8 +967,6 @@ static void oneshot_timeout_cb(struct loop *l, void *arg)
 
 bool engine_oneshot_done(const struct engine *eng)
 {
-	size_t n = 0;
-
 	for (size_t i = 0; i < eng->n_ifaces; i++) {
 		const struct eng_iface *ifc = eng->ifaces[i];
 
@@ -816,7 +979,6 @@ bool engine_oneshot_done(const struct engine *eng)
 				continue;
 			if (!p->endpoint_ever_set || strcmp(p->publish_result, "ok"))
 				return false;
-			n++;
 		}
 	}
 	return true;
@@ -876,8 +1038,9 @@ int engine_new(struct loop *loop, struct logger *log, struct config *cfg,
 		eng->opts = *opts;
 	if (!eng->opts.sample_ms)
 		eng->opts.sample_ms = 1000;
+	/* one small packet per family every 10 s notices a new public address quickly */
 	if (!eng->opts.stun_ms)
-		eng->opts.stun_ms = 30000;
+		eng->opts.stun_ms = 10000;
 	if (!eng->opts.oneshot_timeout_ms)
 		eng->opts.oneshot_timeout_ms = 30000;
 	if (src)
@@ -957,20 +1120,8 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
-	/* Give back the keepalive values we changed; endpoints we set stay set. */
-	for (size_t i = 0; i < eng->n_ifaces; i++) {
-		struct eng_iface *ifc = eng->ifaces[i];
-
-		for (size_t j = 0; ifc->present && j < ifc->n_peers; j++) {
-			struct eng_peer *p = ifc->peers[j];
-			struct errbuf e;
-
-			if (p->fsm.fast_keepalive &&
-			    wg_set_keepalive(ifc->name, ifc->backend, p->pub, p->fsm.user_keepalive, &e))
-				log_warn(eng->log, "peer %s/%s: cannot restore keepalive: %s", ifc->name,
-					 p->name, e.msg);
-		}
-	}
+	/* Endpoints we set stay set; keepalives we hold at 1 s are given back by
+	 * peer_release. */
 	control_close(eng);
 	for (size_t i = 0; i < eng->n_ifaces; i++)
 		iface_free(eng->ifaces[i]);
@@ -984,12 +1135,7 @@ void engine_free(struct engine *eng)
 		free(eng->store_names ? eng->store_names[i] : NULL);
 	free(eng->stores);
 	free(eng->store_names);
-	while (eng->zombies) {
-		struct eng_peer *z = eng->zombies;
 
-		eng->zombies = z->next_zombie;
-		peer_free(z);
-	}
 	loop_timer_cancel(eng->loop, &eng->oneshot_timer);
 	config_free(eng->cfg);
 	free(eng);
@@ -1021,13 +1167,16 @@ static void peer_rebind_store(struct eng_peer *p, struct store *s, const char *n
 {
 	char *n = strdup(name);
 
+	if (p->store)
+		store_cancel(p->store, p);
 	if (n) {
 		free(p->store_name);
 		p->store_name = n;
 	}
 	p->store = s;
-	p->pending_ops = 0;
 	p->publishing = false;
+	p->publish_backoff_ms = 0;
+	p->next_publish_ms = now_ms(p->eng); /* our record belongs in the new store now */
 	p->publish_again = false;
 	p->fsm.fetching = false;
 	p->fsm.next_fetch = now_ms(p->eng);
@@ -1043,7 +1192,7 @@ void engine_reload(struct engine *eng)
 	struct config_diags diags = { 0 };
 	struct errbuf e = { "" };
 	struct config *ncfg = NULL;
-	struct store **nstores = NULL, **freed = NULL;
+	struct store **nstores = NULL;
 	char **nnames = NULL, *path = NULL;
 	struct eng_iface **nifaces = NULL;
 	bool *store_taken = NULL, *iface_taken = NULL;
@@ -1071,8 +1220,7 @@ void engine_reload(struct engine *eng)
 	nstores = calloc(ncfg->n_plugins + 1, sizeof(*nstores));
 	nnames = calloc(ncfg->n_plugins + 1, sizeof(*nnames));
 	nifaces = calloc(ncfg->n_ifaces + 1, sizeof(*nifaces));
-	freed = calloc(eng->n_stores + 1, sizeof(*freed));
-	if (!store_taken || !iface_taken || !nstores || !nnames || !nifaces || !freed)
+	if (!store_taken || !iface_taken || !nstores || !nnames || !nifaces)
 		goto oom;
 
 	/* stores: keep those whose settings did not change */
@@ -1166,7 +1314,7 @@ void engine_reload(struct engine *eng)
 				p->store = s;
 				added++;
 				if (ifc->present) {
-					peer_bind_device(p);
+					peer_bind_device(p, false);
 					p->on_device = false; /* the next sample takes it in */
 				}
 			}
@@ -1202,17 +1350,6 @@ void engine_reload(struct engine *eng)
 				if (p->store == eng->stores[j])
 					peer_rebind_store(p, NULL, p->store_name);
 			}
-		for (struct eng_peer **zp = &eng->zombies; *zp;) {
-			struct eng_peer *z = *zp;
-
-			if (z->store == eng->stores[j]) {
-				*zp = z->next_zombie;
-				z->pending_ops = 0;
-				peer_free(z);
-			} else {
-				zp = &z->next_zombie;
-			}
-		}
 		store_free(eng->stores[j]);
 	}
 	for (size_t j = 0; j < eng->n_stores; j++)
@@ -1253,13 +1390,11 @@ void engine_reload(struct engine *eng)
 		 added, added == 1 ? "" : "s", removed, kept);
 	free(store_taken);
 	free(iface_taken);
-	free(freed);
 	return;
 oom:
 	log_error(eng->log, "reload: out of memory; keeping the running configuration");
 	/* Peers may already point at stores built for the new configuration: those are
 	 * left allocated (a leak under memory pressure beats a dangling pointer). */
-	free(freed);
 	free(store_taken);
 	free(iface_taken);
 	config_free(ncfg);

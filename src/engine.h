@@ -36,6 +36,13 @@ struct eng_disc {
 	int64_t learned_unix;		 /* when it was last confirmed */
 	char error[256];		 /* the last failure, "" after a success */
 	int64_t next_ms;		 /* next periodic discovery, monotonic ms */
+	/* After a mapping is learnt, one more server is asked once: a different port
+	 * means the NAT maps per destination (symmetric) and hole punching with a peer
+	 * behind another such NAT cannot work. */
+	enum { NAT_UNKNOWN = 0, NAT_CONE, NAT_SYMMETRIC } nat;
+	bool checking;			 /* the running discovery is that check */
+	bool checked;			 /* done (or impossible) for the current mapping */
+	struct sockaddr_storage check_mapped;
 };
 
 struct eng_peer {
@@ -48,6 +55,7 @@ struct eng_peer {
 	char *store_name;
 	char write_key[RECORD_KEY_HEX_LEN + 1], read_key[RECORD_KEY_HEX_LEN + 1];
 	bool on_device;
+	bool peer_symmetric; /* the peer's record says its NAT is symmetric */
 	struct peer_fsm fsm;
 	struct record_fresh fresh;
 	struct loop_timer timer; /* fsm events */
@@ -61,9 +69,7 @@ struct eng_peer {
 	char fetch_result[384];
 	char publish_result[384];
 	bool endpoint_ever_set;
-	unsigned pending_ops; /* callbacks still to come; a removed peer waits for them */
-	bool removed;
-	struct eng_peer *next_zombie; /* removed with callbacks pending: engine->zombies */
+	int64_t publish_backoff_ms; /* after failed writes: doubles up to the refresh interval */
 };
 
 struct eng_iface {
@@ -76,6 +82,7 @@ struct eng_iface {
 	uint16_t listen_port;
 	uint32_t fwmark;
 	unsigned ifindex; /* a new index means the interface was created again */
+	unsigned old_ifindex;
 	uint8_t pub[WG_KEY_LEN], priv[WG_KEY_LEN];
 	struct eng_disc disc[2]; /* [0] IPv4, [1] IPv6 */
 	struct loop_timer sample_timer;
@@ -88,7 +95,7 @@ struct engine_opts {
 	bool oneshot;
 	int64_t oneshot_timeout_ms;
 	int64_t sample_ms;    /* how often WireGuard is read; default 1000 */
-	int64_t stun_ms;      /* periodic re-discovery; default 30000 */
+	int64_t stun_ms;      /* periodic re-discovery; default 10000 */
 	const char *control_path; /* NULL: the config's control_socket; "" none */
 };
 
@@ -102,7 +109,6 @@ struct engine {
 	size_t n_stores;
 	struct eng_iface **ifaces;
 	size_t n_ifaces;
-	struct eng_peer *zombies;
 	struct loop_timer oneshot_timer;
 	int exit_code;
 	int control_fd;

@@ -12,9 +12,14 @@
  *              NAT holes open
  *   CONNECTED  a handshake happened after the endpoint was set: restore the keepalive
  *              the user configured, fetch at the refresh interval
- *   STALE      was connected, but data goes out and nothing comes back (or the session
- *              expired while we send): re-discover our own endpoint, republish, fetch
- *              fast again; a new handshake makes it CONNECTED again
+ *   STALE      was connected, but what we sent went unanswered for quiet_ms (at least
+ *              a handshake initiation's worth), or the session expired while we send:
+ *              re-discover our own endpoint, republish, fetch fast again; a new
+ *              handshake makes it CONNECTED again
+ *
+ * Also: a CONNECTED peer keeps an endpoint WireGuard roamed to while its traffic
+ * arrives, whatever a record says; a device whose counters go back (the interface was
+ * created again) starts the peer over with the endpoint we know.
  *
  * WireGuard timings used (from the protocol paper): a session is rekeyed after 120 s of
  * use and rejected after 180 s; a sender that hears nothing for 10 s + 5 s starts a new
@@ -77,9 +82,14 @@ struct peer_fsm {
 	uint64_t rx, tx;
 	int64_t rx_moved_at;  /* monotonic ms of the last rx growth */
 	uint64_t tx_at_rx;    /* tx when rx last moved: what went out unanswered since */
+	int64_t unanswered_since; /* monotonic ms of the first tx after rx last moved, 0 */
+	uint64_t unanswered_bytes; /* sent since then, lone keepalives not counted */
 	bool fetching;
 
 	bool fast_keepalive;	 /* we hold keepalive at 1 s */
+	int64_t poke_until;	 /* monotonic ms: end of a keepalive burst while connected */
+	int64_t poked_ts;	 /* the record ts that caused the last burst */
+	bool leftover_keepalive; /* a 1 s keepalive found at start was taken as ours */
 	bool punch_due;		 /* deferred punch not yet done */
 	uint16_t user_keepalive; /* what the device had before we touched it */
 	unsigned connects;	 /* times CONNECTED was entered, for status */
@@ -95,6 +105,10 @@ void peer_init(struct peer_fsm *f, int64_t now, bool higher_key);
  * Returns actions. */
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			  int64_t now_unix, const union wg_sockaddr *ep);
+/* The same with the record's ts (0 when it has none): a CONNECTED peer that published
+ * again since the last handshake gets a short keepalive burst from us. */
+unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts);
 /* The fetch found no record, or the store or record failed: try again soon. */
 void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now);
 

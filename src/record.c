@@ -156,6 +156,10 @@ int record_json_build(const struct record *r, struct strbuf *out)
 	}
 	if (r->has_ts && sb_printf(out, "%s\"ts\":%" PRId64, sep, r->ts))
 		return -ENOMEM;
+	if (r->has_ts)
+		sep = ",";
+	if (r->nat_symmetric && sb_printf(out, "%s\"nat\":\"symmetric\"", sep))
+		return -ENOMEM;
 	if (sb_puts(out, "}"))
 		return -ENOMEM;
 	return 0;
@@ -182,7 +186,7 @@ int record_json_parse(const uint8_t *buf, size_t len, struct record *out, struct
 {
 	const char *end = NULL;
 	struct record rec;
-	const cJSON *ts;
+	const cJSON *ts, *nat;
 	cJSON *root;
 	int r;
 
@@ -224,6 +228,12 @@ int record_json_parse(const uint8_t *buf, size_t len, struct record *out, struct
 		rec.ts = (int64_t)d;
 		rec.has_ts = true;
 	}
+	/* other values are left for later versions to define */
+	if (json_field(root, "nat", cJSON_String, &nat)) {
+		r = err_set(e, -EINVAL, "\"nat\" is not a string");
+		goto out;
+	}
+	rec.nat_symmetric = nat && !strcmp(nat->valuestring, "symmetric");
 	*out = rec;
 	r = 0;
 out:

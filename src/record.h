@@ -3,7 +3,8 @@
  *  - storage keys: lowercase hex SHA-1 of two raw 32-byte public keys; a node writes
  *    sha1(own || peer) and reads sha1(peer || own);
  *  - plaintext: compact JSON {"ipv4":"a.b.c.d:port","ipv6":"[v6]:port"} in that order,
- *    empty fields omitted, plus our "ts" (unix seconds) last, which Go's decoder ignores;
+ *    empty fields omitted, plus our "ts" (unix seconds) and "nat" last, which Go's
+ *    decoder ignores;
  *  - value: lowercase hex of nonce(24) || tag(16) || ciphertext, NaCl crypto_box with
  *    the sender's private key and the recipient's public key (not a sealed box).
  * Everything read from a store is outside input: opening checks hex, length, the box,
@@ -32,6 +33,10 @@ struct record {
 	union wg_sockaddr ipv6; /* sa_family AF_UNSPEC when absent */
 	int64_t ts;		/* unix seconds; meaningful only with has_ts */
 	bool has_ts;		/* stunmesh-go records carry no ts */
+	/* Ours too: "nat":"symmetric" when the sender's NAT maps the WireGuard port to a
+	 * different port per destination, so a peer that is symmetric too knows hole
+	 * punching between them cannot work. Go's decoder ignores it. */
+	bool nat_symmetric;
 };
 
 /* Storage keys; out gets RECORD_KEY_HEX_LEN chars and a NUL. */

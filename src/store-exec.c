@@ -94,24 +94,17 @@ void exec_response_free(struct exec_response *r)
 
 static int exec_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
 {
-	struct child_cmd *cmd = calloc(1, sizeof(*cmd));
-	int r;
+	struct child_cmd *cmd;
+	int r = child_cmd_new(&cmd, cfg->command, cfg->args, cfg->n_args, e);
 
-	if (!cmd)
-		return err_set(e, -ENOMEM, "out of memory");
-	r = child_cmd_init(cmd, cfg->command, cfg->args, cfg->n_args);
-	if (r) {
-		free(cmd);
-		return err_set(e, r, r == -EINVAL ? "needs a 'command'" : "out of memory");
-	}
-	s->priv = cmd;
-	return 0;
+	if (!r)
+		s->priv = cmd;
+	return r;
 }
 
 static void exec_destroy(struct store *s)
 {
-	child_cmd_free(s->priv);
-	free(s->priv);
+	child_cmd_delete(s->priv);
 }
 
 static void exec_done(const struct child_result *r, void *arg)
@@ -173,6 +166,8 @@ static int exec_start(struct store *s, struct store_op *op)
 		.n_args = x->n_args,
 		.fwmark = op->fwmark,
 		.timeout_ms = s->timeout_ms,
+		.secrets = s->secrets,
+		.n_secrets = s->n_secrets,
 	};
 	struct child *c;
 	int r;

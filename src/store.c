@@ -49,9 +49,21 @@ int store_new(const struct config_plugin *cfg, const struct store_env *env, stru
 	s->log = env->log;
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : CONFIG_DEFAULT_PLUGIN_TIMEOUT_MS;
 	s->dedup = cfg->dedup_set ? cfg->dedup : ops->dedup_default;
+	{
+		const char *sec[32];
+		size_t n = config_plugin_secrets(cfg, sec, 32);
+
+		s->secrets = calloc(n + 1, sizeof(char *));
+		for (size_t i = 0; s->secrets && i < n; i++)
+			if ((s->secrets[s->n_secrets] = strdup(sec[i])))
+				s->n_secrets++;
+	}
 	r = ops->init(s, cfg, e);
 	if (r) {
 		err_prefix(e, r, "plugin %s: ", s->name);
+		for (size_t i = 0; i < s->n_secrets; i++)
+			free(s->secrets[i]);
+		free(s->secrets);
 		free(s->name);
 		free(s);
 		return r;
@@ -121,6 +133,11 @@ void store_free(struct store *s)
 		free(d->content);
 		free(d);
 	}
+	for (size_t i = 0; i < s->n_secrets; i++) {
+		secure_zero(s->secrets[i], strlen(s->secrets[i]));
+		free(s->secrets[i]);
+	}
+	free(s->secrets);
 	free(s->name);
 	free(s);
 }
@@ -208,6 +225,7 @@ void store_op_done(struct store_op *op, enum store_status st, const char *value,
 		   const char *error)
 {
 	struct store_result res = { .status = st };
+	char *scrubbed = NULL;
 
 	unlink_op(op);
 	loop_timer_cancel(op->store->loop, &op->later);
@@ -215,11 +233,17 @@ void store_op_done(struct store_op *op, enum store_status st, const char *value,
 		res.value = value ? value : "";
 		res.value_len = strlen(res.value);
 	}
-	if (st == STORE_ERROR)
+	if (st == STORE_ERROR) {
 		res.error = error && *error ? error : "unknown error";
+		if ((scrubbed = strdup(res.error))) {
+			scrub_secrets(scrubbed, op->store->secrets, op->store->n_secrets);
+			res.error = scrubbed;
+		}
+	}
 	/* The callback may free the store: nothing of it is touched afterwards. */
 	op->cb(&res, op->arg);
 	op_free(op);
+	free(scrubbed);
 }
 
 void store_op_complete_later(struct store_op *op, enum store_status st, const char *value,

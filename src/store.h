@@ -90,6 +90,8 @@ struct store {
 	bool dedup;
 	struct store_dedup *seen;
 	struct store_op *pending;
+	char **secrets; /* from the plugin's config: scrubbed from errors and logs */
+	size_t n_secrets;
 	void *priv;
 };
 

@@ -171,6 +171,19 @@ int hex_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen)
 	return 0;
 }
 
+void scrub_secrets(char *text, char *const *secrets, size_t n)
+{
+	for (size_t i = 0; text && i < n; i++) {
+		size_t len = secrets[i] ? strlen(secrets[i]) : 0;
+		char *hit;
+
+		if (len < 4)
+			continue;
+		while ((hit = strstr(text, secrets[i])))
+			memset(hit, '*', len);
+	}
+}
+
 void secure_zero(void *p, size_t n)
 {
 	volatile unsigned char *v = p;

@@ -44,6 +44,11 @@ void hex_encode(char *out, const uint8_t *in, size_t len);
 /* Decodes exactly 2*outlen hex chars (either case). 0 or -EINVAL. */
 int hex_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen);
 
+/* Overwrites, in text, every occurrence of each secret (of 4 characters or more) with
+ * '*': plugin output is outside text that may echo what it was given (a token passed as
+ * an argument, a shell plugin run with set -x). */
+void scrub_secrets(char *text, char *const *secrets, size_t n);
+
 /* Overwrites memory in a way the compiler may not elide (for key material). */
 void secure_zero(void *p, size_t n);
 

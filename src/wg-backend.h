@@ -22,6 +22,7 @@ struct wg_peer_update {
 	uint8_t public_key[WG_KEY_LEN];
 	const union wg_sockaddr *endpoint; /* NULL: unchanged */
 	int keepalive;			   /* seconds 0..65535, -1: unchanged */
+	bool known; /* the caller just saw the peer on the device: skip the lookup */
 };
 
 /* Allocation helpers shared by both parsers. wg_device_add_peer appends a zeroed peer

@@ -247,10 +247,10 @@ int wg_nl_set_peer(const char *name, const struct wg_peer_update *u, struct errb
 		goto out;
 	/* UPDATE_ONLY alone would make a missing peer a silent no-op; look first so the
 	 * caller learns about it. */
-	r = nl_get(&c, family, name, &dev, e);
+	r = u->known ? 0 : nl_get(&c, family, name, &dev, e);
 	if (r)
 		goto out;
-	if (!wg_device_find_peer(dev, u->public_key)) {
+	if (!u->known && !wg_device_find_peer(dev, u->public_key)) {
 		wg_key_to_base64(b64, u->public_key);
 		r = err_set(e, -ENOENT, "peer %s is not on %s; nothing changed", b64, name);
 		goto out;

@@ -209,10 +209,10 @@ int wg_uapi_set_peer(const char *path, const char *name, const struct wg_peer_up
 	char b64[WG_KEY_B64_LEN];
 	int r;
 
-	r = wg_uapi_get(path, name, &dev, e);
+	r = u->known ? 0 : wg_uapi_get(path, name, &dev, e);
 	if (r)
 		goto out;
-	if (!wg_device_find_peer(dev, u->public_key)) {
+	if (!u->known && !wg_device_find_peer(dev, u->public_key)) {
 		wg_key_to_base64(b64, u->public_key);
 		r = err_set(e, -ENOENT, "peer %s is not on %s; nothing changed", b64, name);
 		goto out;

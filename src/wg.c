@@ -90,6 +90,19 @@ int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t p
 	return set_peer(name, kind, &u, e);
 }
 
+int wg_update_peer(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
+		   const union wg_sockaddr *endpoint, int keepalive, bool known, struct errbuf *e)
+{
+	struct wg_peer_update u = { .endpoint = endpoint, .keepalive = keepalive, .known = known };
+
+	if (endpoint && endpoint->sa.sa_family != AF_INET && endpoint->sa.sa_family != AF_INET6)
+		return err_set(e, -EAFNOSUPPORT, "endpoint is neither IPv4 nor IPv6");
+	if (keepalive < -1 || keepalive > 65535)
+		return err_set(e, -EINVAL, "keepalive %d out of range", keepalive);
+	memcpy(u.public_key, pub, WG_KEY_LEN);
+	return set_peer(name, kind, &u, e);
+}
+
 int wg_set_keepalive(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
 		     uint16_t seconds, struct errbuf *e)
 {

@@ -70,6 +70,13 @@ int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t p
 int wg_set_keepalive(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
 		     uint16_t seconds, struct errbuf *e);
 
+/* Both at once (endpoint NULL or keepalive -1: unchanged). With known, the caller has
+ * just read the device and seen the peer, so the lookup that turns a missing peer into
+ * -ENOENT is skipped: a daemon updating many peers reads the device once, not once per
+ * peer. The update stays update-only: a peer that vanished meanwhile is not created. */
+int wg_update_peer(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
+		   const union wg_sockaddr *endpoint, int keepalive, bool known, struct errbuf *e);
+
 /* Finds a peer by key, NULL when absent. */
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t pub[WG_KEY_LEN]);
 

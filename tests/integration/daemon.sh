@@ -119,3 +119,26 @@ else
 fi
 lab_status 2 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("ok - status --json parses:", [p["state"] for p in d["interfaces"][0]["peers"]])' ||
 	echo "not ok - status --json"
+
+# 6. --oneshot: site 3's daemon stops; a oneshot run on site 3 finds its tunnel to site 1
+# in place and exits 0; with a peer whose store fails it exits 1 and names that peer.
+lab_stunmesh_stop 3
+if lab_exec h3 ./stunmesh --oneshot --timeout 20s -c "$LAB_DIR/site3.yaml" >"$LAB_DIR/oneshot-ok.log" 2>&1; then
+	echo "ok - --oneshot exits 0 when every peer has its endpoint and our record is published"
+else
+	fail "--oneshot failed: $(tail -n 5 "$LAB_DIR/oneshot-ok.log")"
+fi
+lab_wg_peer 3 2
+LAB_EXTRA_PEERS="      site2:
+        public_key: \"$(lab_wg_pub 2)\"
+        plugin: broken" LAB_EXTRA_PLUGINS="  broken:
+    type: exec
+    command: $LAB_DIR/broken-plugin.sh" lab_stunmesh_config 3 1
+t0=$(lab_ms)
+if lab_exec h3 ./stunmesh --oneshot --timeout 5s -c "$LAB_DIR/site3.yaml" >"$LAB_DIR/oneshot-fail.log" 2>&1; then
+	echo "not ok - --oneshot with a failing store exited 0"
+elif grep -q "peer sm${LAB}3/site2: .*backend is down for maintenance" "$LAB_DIR/oneshot-fail.log"; then
+	echo "ok - --oneshot with a failing store exits 1 after $(($(lab_ms) - t0)) ms and names the peer and why"
+else
+	echo "not ok - --oneshot failure message"; cat "$LAB_DIR/oneshot-fail.log"
+fi

@@ -61,10 +61,42 @@ lab_kill() { # NAME: stop what lab_bg started under NAME
 }
 
 # lab_up NAME: the internet and the STUN servers.
+#
+# /tmp/sm-lab-NAME.owner holds the PID of the shell that owns lab NAME (0: kept up by
+# up.sh). Another worktree running the same test at the same time must neither build
+# over it nor, from its trap, tear it down: lab_up then fails and lab_down does nothing.
+# A run killed with SIGKILL (no trap ran) leaves namespaces, processes and wireguard-go
+# sockets behind with a dead owner: lab_up takes them away before building anew.
 lab_up() {
 	LAB=$1
+	LAB_NOT_OURS=""
+	export LAB
+	_of=/tmp/sm-lab-$LAB.owner
+	if ip netns list | grep -q "^sm-$LAB-" || ls /var/run/wireguard/sm"$LAB"*.sock >/dev/null 2>&1; then
+		_owner=$(cat "$_of" 2>/dev/null)
+		if [ "$_owner" = 0 ]; then
+			lab_log "lab $LAB is kept up by up.sh; tear it down first: tests/lab/down.sh $LAB"
+			LAB_NOT_OURS=1
+			return 1
+		fi
+		if [ -n "$_owner" ] && [ "$_owner" != $$ ] && kill -0 "$_owner" 2>/dev/null; then
+			lab_log "lab $LAB is in use by another run (PID $_owner); not touching it"
+			LAB_NOT_OURS=1
+			return 1
+		fi
+		lab_log "removing what an earlier run of lab $LAB left behind"
+		_keep=${LAB_KEEP:-}
+		LAB_DIR="" LAB_KEEP=1
+		lab_down
+		LAB_KEEP=$_keep
+		# its directory still holds the PID files (a finished run removed them)
+		for _d in /tmp/sm-lab-"$LAB".??????; do
+			ls "$_d"/*.pid >/dev/null 2>&1 && rm -rf "$_d"
+		done
+	fi
+	echo $$ >"$_of"
 	LAB_DIR=$(mktemp -d "/tmp/sm-lab-$LAB.XXXXXX")
-	export LAB LAB_DIR
+	export LAB_DIR
 	for n in inet stun; do
 		ip netns add "sm-$LAB-$n" || return 1
 		lab_exec $n ip link set lo up
@@ -275,6 +307,7 @@ lab_wait() {
 # lab_down: stop everything lab_bg started, delete the namespaces and the lab dir.
 lab_down() {
 	[ -n "${LAB:-}" ] || return 0
+	[ -z "${LAB_NOT_OURS:-}" ] || return 0
 	if [ -d "${LAB_DIR:-}" ]; then
 		for p in "$LAB_DIR"/*.pid; do
 			[ -f "$p" ] && lab_kill "$(basename "$p" .pid)"
@@ -285,7 +318,7 @@ lab_down() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 		ip netns del "$ns"
 	done
-	rm -f /var/run/wireguard/sm"$LAB"*.sock
+	rm -f /var/run/wireguard/sm"$LAB"*.sock "/tmp/sm-lab-$LAB.owner"
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "${LAB_DIR:-/nonexistent}"
 }
 

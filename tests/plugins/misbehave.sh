@@ -23,6 +23,7 @@ empty-value) echo '{"success":true,"value":""}' ;;
 trailing) printf '  {"Success":true,"VALUE":"abcd"} trailing junk' ;;
 fwmark) printf '{"success":true,"value":"%s"}\n' "${STUNMESH_FWMARK:-none}" ;;
 shell-fwmark) echo "${STUNMESH_FWMARK:-none}" ;;
+echo-args) echo "called with: $*" >&2; echo "called with: $*"; exit 1 ;;
 stderr-lines) printf 'first line\nsecond line\n' >&2; echo '{"success":true,"value":"ab"}' ;;
 *) echo "unknown mode $1" >&2; exit 2 ;;
 esac

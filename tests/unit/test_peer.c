@@ -210,10 +210,22 @@ static void test_connected_goes_stale_and_heals(void **state)
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* now only tx moves (keepalives, then WireGuard's handshake retries) */
-	for (int i = 1; i < p.quiet_ms / 1000; i++) {
+	/* one-sided keepalives alone are no sign of a dead path */
+	for (int i = 0; i < 120; i++) {
 		c.ms += 1000;
 		tx += 32;
+		w = sample(&e, f.last_handshake, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	assert_int_equal(f.state, PEER_CONNECTED);
+	rx += 32; /* the peer's keepalive */
+	w = sample(&e, f.last_handshake, rx, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* now data goes out and nothing comes back (then WireGuard's handshake retries):
+	 * the clock starts at the first unanswered sample */
+	for (int i = 0; i < p.quiet_ms / 1000; i++) {
+		c.ms += 1000;
+		tx += 100;
 		w = sample(&e, f.last_handshake, rx, tx, 25);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 		assert_int_equal(f.state, PEER_CONNECTED);
@@ -262,11 +274,49 @@ static void test_idle_is_not_stale(void **state)
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* but sending into an expired session is */
+	/* but sending into an expired session, unanswered for a while, is */
 	c.ms += 1000;
 	w = sample(&e, f.last_handshake, 92, 148 + 64, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	for (int i = 0; i < 4; i++) {
+		c.ms += 1000;
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	c.ms += 1000;
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_REDISCOVER);
 	assert_int_equal(f.state, PEER_STALE);
+}
+
+/* Idle, then one big packet: the answer takes a moment, which is not a dead path. */
+static void test_idle_then_send(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.16", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	hs = unix_at(&c);
+	w = sample(&e, hs, 92, 148, 1);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	for (int i = 0; i < 60; i++) {
+		c.ms += 1000;
+		w = sample(&e, hs, 92, 148, 0);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	}
+	c.ms += 1000;
+	w = sample(&e, hs, 92, 148 + 1500, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	c.ms += 1000;
+	w = sample(&e, hs, 92 + 1500, 148 + 1500, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	assert_int_equal(f.unanswered_since, 0);
 }
 
 /* WireGuard roamed to where the peer really is; an old record must not pull it back,
@@ -276,28 +326,42 @@ static void test_roaming_and_inbound(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000);
+	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000),
+			  moved = ep("203.0.113.113", 40001);
 	struct wg_peer w;
+	int64_t hs;
 
 	(void)state;
 	setup(&f, &p, &c, false);
 	/* inbound: the device already has a handshake with a roamed endpoint */
-	w = sample(&roamed, unix_at(&c), 92, 92, 0);
+	hs = unix_at(&c);
+	w = sample(&roamed, hs, 92, 92, 0);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
-	/* the record read later points elsewhere: it is news, so follow it */
-	peer_fetch_started(&f);
-	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec),
-			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
-	c.ms += 1000;
-	w = sample(&rec, unix_at(&c), 200, 200, 1);
-	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
-	/* then WireGuard roams; the same record again leaves the device alone */
-	c.ms += 1000;
-	w = sample(&roamed, f.last_handshake, 300, 300, 0);
-	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* a record pointing elsewhere while traffic is arriving: keep what works */
 	peer_fetch_started(&f);
 	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &rec), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* the peer goes quiet, then publishes a new endpoint: follow it */
+	c.ms += 5000;
+	w = sample(&roamed, hs, 92, 92, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &moved),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(f.state, PEER_PUNCHING);
+	/* the session is still live, so WireGuard does not handshake again: traffic from
+	 * the endpoint we set is the evidence */
+	c.ms += 1000;
+	w = sample(&moved, hs, 300, 300, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.state, PEER_CONNECTED);
+	/* then WireGuard roams; the same record again leaves the device alone */
+	c.ms += 1000;
+	w = sample(&roamed, hs, 400, 400, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &moved), 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
 }
 
@@ -358,6 +422,101 @@ static void test_device_reset_between_samples(void **state)
 	assert_true(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w) & PEER_ACT_SET_ENDPOINT);
 }
 
+/* Stale, and nothing comes back: it stays stale (no flapping); traffic again, connected. */
+static void test_stale_stays_until_traffic(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.17", 40000);
+	struct wg_peer w;
+	uint64_t rx = 500, tx = 500;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	hs = unix_at(&c);
+	w = sample(&e, hs, rx, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	for (int i = 0; i < 20 && f.state == PEER_CONNECTED; i++) {
+		c.ms += 1000;
+		tx += 200;
+		w = sample(&e, hs, rx, tx, 25);
+		peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	}
+	assert_int_equal(f.state, PEER_STALE);
+	for (int i = 0; i < 10; i++) {
+		c.ms += 1000;
+		tx += 32;
+		w = sample(&e, hs, rx, tx, 25);
+		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+		assert_int_equal(f.state, PEER_STALE);
+	}
+	c.ms += 1000;
+	w = sample(&e, hs, rx + 32, tx, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+/* Connected and idle; the peer publishes again (its packets die at our NAT): a short
+ * keepalive burst from us, once per record, then the user's value back. */
+static void test_newer_record_pokes(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.18", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	assert_true(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c)) &
+		    PEER_ACT_SET_ENDPOINT);
+	hs = unix_at(&c);
+	w = sample(&e, hs, 92, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	c.ms += 60000;
+	w = sample(&e, hs, 92, 148, 0);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	/* a record as old as the handshake: nothing */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, hs), 0);
+	/* a newer one: poke */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c)),
+			 PEER_ACT_KEEPALIVE_FAST);
+	c.ms += 1000;
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
+	c.ms += 2500;
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	/* the same record again: no second burst */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_record(&f, &p, c.ms, unix_at(&c), &e, unix_at(&c) - 3), 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
+/* A stunmesh killed while punching left 1 s on the device: it is given back as off. */
+static void test_leftover_keepalive(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union wg_sockaddr e = ep("203.0.113.19", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	w = sample(&e, unix_at(&c), 92, 148, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_true(f.leftover_keepalive);
+	assert_int_equal(f.user_keepalive, 0);
+	assert_int_equal(f.state, PEER_CONNECTED);
+}
+
 static void test_republished_fetches_now(void **state)
 {
 	struct peer_fsm f;
@@ -400,9 +559,13 @@ int main(void)
 		cmocka_unit_test(test_punch_gives_up_keepalive),
 		cmocka_unit_test(test_connected_goes_stale_and_heals),
 		cmocka_unit_test(test_idle_is_not_stale),
+		cmocka_unit_test(test_idle_then_send),
 		cmocka_unit_test(test_roaming_and_inbound),
 		cmocka_unit_test(test_device_lost_endpoint),
 		cmocka_unit_test(test_device_reset_between_samples),
+		cmocka_unit_test(test_stale_stays_until_traffic),
+		cmocka_unit_test(test_newer_record_pokes),
+		cmocka_unit_test(test_leftover_keepalive),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
 	};

@@ -173,6 +173,12 @@ static void test_json_build(void **state)
 	sa4(&r.ipv4, "198.51.100.1", 1);
 	check_build(&r, "{\"ipv4\":\"198.51.100.1:1\",\"ipv6\":\"[2001:db8::7]:51820\","
 			"\"ts\":1752700000}");
+	r.nat_symmetric = true;
+	check_build(&r, "{\"ipv4\":\"198.51.100.1:1\",\"ipv6\":\"[2001:db8::7]:51820\","
+			"\"ts\":1752700000,\"nat\":\"symmetric\"}");
+	r.has_ts = false;
+	r.ipv6.sa.sa_family = AF_UNSPEC;
+	check_build(&r, "{\"ipv4\":\"198.51.100.1:1\",\"nat\":\"symmetric\"}");
 	memset(&r, 0, sizeof(r));
 	check_build(&r, "{}");
 	/* A family in the wrong slot is a caller bug, not something to publish. */
@@ -186,6 +192,24 @@ static void test_json_build(void **state)
 }
 
 /* Our own records (random nonce, with ts) open with the vector keys, on the other side. */
+/* "nat" is ours: "symmetric" is read, other strings are for later versions, and a
+ * value of another type fails like any mistyped field. */
+static void test_json_nat(void **state)
+{
+	static const char sym[] = "{\"ipv4\":\"203.0.113.7:1\",\"NAT\":\"symmetric\"}";
+	static const char other[] = "{\"ipv4\":\"203.0.113.7:1\",\"nat\":\"cone\"}";
+	static const char bad[] = "{\"ipv4\":\"203.0.113.7:1\",\"nat\":1}";
+	struct record r;
+	struct errbuf e;
+
+	(void)state;
+	assert_int_equal(record_json_parse((const uint8_t *)sym, strlen(sym), &r, &e), 0);
+	assert_true(r.nat_symmetric);
+	assert_int_equal(record_json_parse((const uint8_t *)other, strlen(other), &r, &e), 0);
+	assert_false(r.nat_symmetric);
+	assert_int_equal(record_json_parse((const uint8_t *)bad, strlen(bad), &r, &e), -EINVAL);
+}
+
 static void test_own_round_trip(void **state)
 {
 	struct record r, got;
@@ -525,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_vectors_seal),
 		cmocka_unit_test(test_vectors_parse),
 		cmocka_unit_test(test_json_build),
+		cmocka_unit_test(test_json_nat),
 		cmocka_unit_test(test_own_round_trip),
 		cmocka_unit_test(test_json_parse_rules),
 		cmocka_unit_test(test_malformed_values),

@@ -341,6 +341,36 @@ static void test_stderr_logged(void **state)
 	assert_non_null(strstr(f->logbuf, "stderr: second line"));
 }
 
+/* A plugin that echoes its arguments (a token among them) into its output and its
+ * stderr: neither the error nor the log may show the token. */
+static void test_secrets_scrubbed(void **state)
+{
+	struct fixture *f = *state;
+	char *args[5] = { "tests/plugins/misbehave.sh", "echo-args", f->pidfile, "-token",
+			  "SeCrEtToKeN99" };
+	struct config_plugin cfg = {
+		.name = "leaky",
+		.type = PLUGIN_EXEC,
+		.command = "/bin/sh",
+		.args = args,
+		.n_args = 5,
+		.timeout_ms = 5000,
+	};
+	struct store_env env = { f->loop, &f->log };
+	static struct outcome o;
+	struct store *s = NULL;
+	struct errbuf e;
+
+	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
+	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 8000) >= 0);
+	store_free(s);
+	assert_int_equal(o.status, STORE_ERROR);
+	fflush(f->log.out);
+	assert_non_null(strstr(f->logbuf, "called with: echo-args"));
+	assert_null(strstr(f->logbuf, "SeCrEtToKeN99"));
+	assert_null(strstr(o.error, "SeCrEtToKeN99"));
+}
+
 /* Many at once: a slow plugin does not hold up the others. */
 static void test_concurrent(void **state)
 {
@@ -405,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fwmark_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_scrubbed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_logged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	};
