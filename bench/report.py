@@ -32,8 +32,11 @@ def spread(vals, unit="s", nd=3):
     if not ok:
         return "- | - | - | - | %d (%d failed)" % (len(vals), fails)
     f = "%%.%df" % nd
-    return " | ".join(f % x for x in (pct(ok, 50), pct(ok, 95), min(ok), max(ok))) + \
-        " | %d%s" % (len(vals), " (%d failed)" % fails if fails else "")
+    # a run that timed out counts as slower than every other in the percentiles
+    allv = ok + [math.inf] * fails
+    cell = lambda x: "timeout" if x == math.inf else f % x
+    return " | ".join(cell(x) for x in (pct(allv, 50), pct(allv, 95), min(ok), max(allv))) + \
+        " | %d%s" % (len(vals), " (%d timed out)" % fails if fails else "")
 
 
 def med(vals):
@@ -160,8 +163,11 @@ class Report:
         for site in ("1", "2"):
             self.w("| site %s re-addressed | %s |" % (site, spread([num(r[2]) for r in heal if r[1] == site])))
         self.w()
-        self.target("healing p50", "< 10 s", fmt(med(allv)) + " s",
-                    med(allv) is not None and med(allv) < 10)
+        fails = sum(1 for v in allv if v is None)
+        p50 = pct([math.inf if v is None else v for v in allv], 50)
+        self.target("healing p50", "< 10 s", ("%.3f s" % p50 if p50 != math.inf else "timeout") +
+                    (" (%d of %d runs never healed within 90 s)" % (fails, len(allv)) if fails else ""),
+                    p50 < 10 if not fails else ("p50 yes, but runs failed" if p50 < 10 else False))
         ph = rows(d + "/phases.tsv")
         if ph:
             self.w("Steps (median seconds after re-addressing, from the logs; moved = the site "
@@ -239,7 +245,7 @@ class Report:
             same = len(set(start)) == 1
             self.target("STUN: <= 1 exchange per interface and family per cycle, not growing with peers",
                         "<= 1", "%s packet(s) at start for %s peers; %s in the %s-s windows (one "
-                        "discovery every 30 s, i.e. ~20 per 10-min refresh interval)" %
+                        "discovery every 10 s, i.e. ~60 per 10-min refresh interval)" %
                         ("/".join(start), "/".join(r[0] for r in sc),
                          "/".join(r[6] for r in sc), sc[0][4]),
                         "partly" if same else False)
