@@ -14,21 +14,36 @@ CFLAGS ?= -O2 -g
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
-PKGS := libsodium yaml-0.1 libcjson libcurl libmnl
+# Optional parts: WITH_<FEATURE>=0 leaves the feature out (smaller binary, fewer
+# libraries); the default build has everything. A store left out is reported by
+# `stunmesh` as "not built into this stunmesh" when a config names it.
+WITH_CLOUDFLARE ?= 1
+PKGS := libsodium yaml-0.1 libcjson libmnl
+ifneq ($(WITH_CLOUDFLARE),0)
+PKGS += libcurl
+endif
 # $(PKG_CONFIG) is only asked when a target needs the flags, so `make help` and
 # `make deps` work before the -dev packages exist.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
-SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+# -lm: record.c calls floor(), which -O2 inlines but -Os leaves as a call
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
+	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PKG_CFLAGS)
 
-SRCS := $(wildcard src/*.c)
+OPT_OUT_SRCS :=
+OPT_OUT_TESTS :=
+ifeq ($(WITH_CLOUDFLARE),0)
+OPT_OUT_SRCS += src/store-cloudflare.c src/cloudflare-reply.c
+OPT_OUT_TESTS += tests/unit/test_store_cloudflare.c tests/fuzz/fuzz_cloudflare.c
+endif
+SRCS := $(filter-out $(OPT_OUT_SRCS),$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 LIB_OBJS := $(filter-out build/obj/main.o,$(OBJS))
 ASAN_OBJS := $(LIB_OBJS:build/obj/%=build/asan/obj/%)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(filter-out $(OPT_OUT_TESTS),$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/test/%)
-FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SRCS := $(filter-out $(OPT_OUT_TESTS),$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 # Helpers that integration tests run (never installed).
 TOOL_SRCS := $(wildcard tests/integration/*.c)
@@ -36,7 +51,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/integration/%.c=build/tools/%)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .SECONDARY:
-.PHONY: all deps check check-kernel unit demo fuzz install uninstall clean help
+.PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help
 all: stunmesh
 
 help:
@@ -44,6 +59,8 @@ help:
 	@echo "make check      install test dependencies (as root), build, run every test"
 	@echo "make check-kernel  run the kernel WireGuard tests in a qemu VM (as root)"
 	@echo "make demo       run the two-site NAT lab demo (as root)"
+	@echo "make bench      run the benchmarks, write bench/RESULTS.md (as root; BENCH_QUICK=1 for fewer runs)"
+	@echo "                WITH_CLOUDFLARE=0 builds without the Cloudflare store (and libcurl)"
 	@echo "make unit       build and run the unit tests only (plain and ASan/UBSan)"
 	@echo "make fuzz       build the libFuzzer targets into build/fuzz/ (clang)"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
@@ -108,6 +125,12 @@ demo:
 	@sh scripts/deps.sh lab
 	@$(MAKE) --no-print-directory stunmesh
 	@sh tests/lab/demo.sh
+
+# Convergence, healing, scale and footprint in the NAT lab; writes bench/RESULTS.md.
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory stunmesh
+	@sh bench/run.sh
 
 install: stunmesh
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)

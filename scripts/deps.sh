@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages that building, testing and the lab need, but only
 # the ones that are missing, so a second run costs one dpkg query and nothing else.
-# Usage: scripts/deps.sh [build|test|lab|kernel|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|lab|kernel|bench|all]   (default: all)
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
@@ -9,6 +9,8 @@ BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev python3 python3-nacl"
 LAB_PKGS="iproute2 nftables wireguard-go wireguard-tools coturn stun-server
 	stun-client iputils-ping procps psmisc conntrack"
+# make bench: perf counts syscalls through tracepoints (store reads/writes, UAPI calls).
+BENCH_PKGS="linux-perf python3-nacl"
 # The kernel WireGuard VM (tests/kernel/): qemu with its BIOS (seabios is a dependency),
 # kmod for modprobe -d/depmod -b on the unpacked kernel, xz-utils to unpack vmlinux.
 # The kernel and busybox-static themselves are downloaded and unpacked by
@@ -20,8 +22,9 @@ build) want="$BUILD_PKGS" ;;
 test) want="$BUILD_PKGS $TEST_PKGS" ;;
 lab) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS" ;;
 kernel) want="$BUILD_PKGS $KERNEL_PKGS" ;;
-all) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $KERNEL_PKGS" ;;
-*) echo "usage: $0 [build|test|lab|kernel|all]" >&2; exit 2 ;;
+bench) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $BENCH_PKGS" ;;
+all) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $KERNEL_PKGS $BENCH_PKGS" ;;
+*) echo "usage: $0 [build|test|lab|kernel|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=""

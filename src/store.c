@@ -7,11 +7,17 @@
 
 #define STORE_VALUE_MAX (64 * 1024)
 
-/* Which config plugin type is which kind; NULL = not built in. */
+#ifndef WITH_CLOUDFLARE
+#define WITH_CLOUDFLARE 1
+#endif
+
+/* Which config plugin type is which kind; NULL = not built in (make WITH_<KIND>=0). */
 static const struct store_ops *const kinds[] = {
 	[PLUGIN_EXEC] = &store_exec_ops,
 	[PLUGIN_SHELL] = &store_shell_ops,
+#if WITH_CLOUDFLARE
 	[PLUGIN_CLOUDFLARE] = &store_cloudflare_ops,
+#endif
 	[PLUGIN_FILE] = &store_file_ops,
 };
 
