@@ -12,9 +12,9 @@
 #define DISC_RETRY_MS 5000	/* discovery failed: try again this soon */
 #define PUBLISH_RETRY_MIN_MS 2000
 #define MISSING_RETRY_MS 1000	/* a missing interface is looked for this often */
-#define PUNCH_SAMPLE_MS 200
+#define PUNCH_SAMPLE_MS 200	/* device readings while a peer is being punched */
 #define TS_JSON_MAX 16		/* ,"ts":NNNNNNNNNN */
-#define NAT_JSON_LEN 18		/* ,"nat":"symmetric" */	/* device readings while a peer is being punched */
+#define NAT_JSON_LEN 18		/* ,"nat":"symmetric" */
 
 static int64_t unix_now(void)
 {
@@ -43,6 +43,7 @@ static void fmt_ep(const union wg_sockaddr *ep, char *buf, size_t len)
 
 static void peer_arm(struct eng_peer *p);
 static bool iface_symmetric(const struct eng_iface *ifc);
+static bool family_wanted(const struct eng_iface *ifc, int idx);
 
 /* How often a connected peer's record is read anyway, to follow a peer whose NAT moved
  * before our own traffic notices: often where a read is a local file, once a minute
@@ -553,6 +554,14 @@ static bool iface_symmetric(const struct eng_iface *ifc)
 
 static void disc_start_list(struct eng_disc *dc, char *const *servers, size_t n);
 
+/* A family is settled once it has answered or failed (or is not wanted at all). */
+static bool disc_settled(const struct eng_disc *dc)
+{
+	int idx = dc == &dc->ifc->disc[0] ? 0 : 1;
+
+	return dc->have || dc->error[0] || !family_wanted(dc->ifc, idx);
+}
+
 /* The NAT check's answer: the same public port from a second server means the NAT
  * keeps one mapping for every destination (what hole punching needs). */
 static void disc_check_done(struct eng_disc *dc)
@@ -625,7 +634,9 @@ static void disc_finish(struct eng_disc *dc)
 			if (dc->d.servers[i].state == DS_OK)
 				answered = i;
 		disc_stop(dc);
-		if (changed)
+		/* with both families wanted, the first record waits for the other one's
+		 * first answer (or failure), so peers do not take IPv4 and then switch */
+		if (changed && disc_settled(&ifc->disc[dc == &ifc->disc[0] ? 1 : 0]))
 			for (size_t i = 0; i < ifc->n_peers; i++) {
 				struct peer_params pp;
 
@@ -648,10 +659,16 @@ static void disc_finish(struct eng_disc *dc)
 			dc->checked = true;
 		}
 	} else {
+		bool first = !dc->have && !dc->error[0];
+
 		if (strcmp(dc->error, discover_error(&dc->d)))
 			log_warn(eng->log, "%s: %s discovery failed: %s", ifc->name,
 				 fam_name(dc->family), discover_error(&dc->d));
 		snprintf(dc->error, sizeof(dc->error), "%s", discover_error(&dc->d));
+		/* the other family's first record waited for this one */
+		if (first)
+			for (size_t i = 0; i < ifc->n_peers; i++)
+				peer_publish(ifc->peers[i], false);
 		dc->next_ms = now_ms(eng) + DISC_RETRY_MS;
 		disc_stop(dc);
 	}

@@ -334,7 +334,7 @@ lab_stunmesh_config() {
 		echo "refresh_interval: ${LAB_REFRESH:-10m}"
 		echo "log: {level: ${LAB_LOG_LEVEL:-info}}"
 		echo "stun:"
-		echo "  addresses: [\"198.51.100.10:3478\", \"198.51.100.11:3478\"]"
+		echo "  addresses: [${LAB_STUN:-\"198.51.100.10:3478\", \"198.51.100.11:3478\"}]"
 		echo "control_socket: $LAB_DIR/site$_n.sock"
 		echo "interfaces:"
 		echo "  sm$LAB$_n:"
@@ -344,6 +344,7 @@ lab_stunmesh_config() {
 			echo "      site$_m:"
 			echo "        public_key: \"$(cat "$LAB_DIR/wg$_m.pub")\""
 			echo "        plugin: ${LAB_PLUGIN:-shared}"
+			[ -n "${LAB_PEER_PROTOCOL:-}" ] && echo "        protocol: $LAB_PEER_PROTOCOL"
 		done
 		[ -n "${LAB_EXTRA_PEERS:-}" ] && printf '%s\n' "$LAB_EXTRA_PEERS"
 		echo "plugins:"
