@@ -154,16 +154,18 @@ static void exec_done(const struct child_result *r, void *arg)
 	exec_response_free(&resp);
 }
 
-static int exec_start(struct store *s, struct store_op *op)
+int store_child_run(struct store *s, struct store_op *op, const char *input, size_t len,
+		    void (*done)(const struct child_result *r, void *arg))
 {
 	struct child_cmd *x = s->priv;
-	struct strbuf in = { 0 };
 	char label[160];
 	struct child_spec spec = {
 		.label = label,
 		.command = x->command,
 		.args = x->args,
 		.n_args = x->n_args,
+		.input = input,
+		.input_len = len,
 		.fwmark = op->fwmark,
 		.timeout_ms = s->timeout_ms,
 		.secrets = s->secrets,
@@ -174,23 +176,28 @@ static int exec_start(struct store *s, struct store_op *op)
 
 	snprintf(label, sizeof(label), "plugin %s (%s %.40s)", s->name, op->is_set ? "set" : "get",
 		 op->key);
-	r = exec_request_build(op->is_set, op->key, op->value, &in);
-	if (!r) {
-		spec.input = in.buf;
-		spec.input_len = in.len;
-		r = child_start(s->loop, s->log, &spec, exec_done, op, &c);
-	}
-	sb_free(&in);
+	r = child_start(s->loop, s->log, &spec, done, op, &c);
 	if (!r)
 		op->priv = c;
 	return r;
 }
 
-static void child_op_cancel(struct store *s, struct store_op *op)
+void store_child_cancel(struct store *s, struct store_op *op)
 {
 	(void)s;
 	child_abort(op->priv);
 	op->priv = NULL;
+}
+
+static int exec_start(struct store *s, struct store_op *op)
+{
+	struct strbuf in = { 0 };
+	int r = exec_request_build(op->is_set, op->key, op->value, &in);
+
+	if (!r)
+		r = store_child_run(s, op, in.buf, in.len, exec_done);
+	sb_free(&in);
+	return r;
 }
 
 const struct store_ops store_exec_ops = {
@@ -198,6 +205,6 @@ const struct store_ops store_exec_ops = {
 	.dedup_default = false,
 	.init = exec_init,
 	.start = exec_start,
-	.cancel = child_op_cancel,
+	.cancel = store_child_cancel,
 	.destroy = exec_destroy,
 };

@@ -77,45 +77,18 @@ static void shell_done(const struct child_result *r, void *arg)
 
 static int shell_start(struct store *s, struct store_op *op)
 {
-	struct child_cmd *x = s->priv;
 	struct strbuf in = { 0 };
-	char label[160];
-	struct child_spec spec = {
-		.label = label,
-		.command = x->command,
-		.args = x->args,
-		.n_args = x->n_args,
-		.fwmark = op->fwmark,
-		.timeout_ms = s->timeout_ms,
-		.secrets = s->secrets,
-		.n_secrets = s->n_secrets,
-	};
-	struct child *c;
 	int r;
 
-	snprintf(label, sizeof(label), "plugin %s (%s %.40s)", s->name, op->is_set ? "set" : "get",
-		 op->key);
 	/* Keys and values are hex (store.c checks), so no quoting is needed. */
 	r = sb_printf(&in, "STUNMESH_ACTION=%s\nSTUNMESH_KEY=%s\n", op->is_set ? "set" : "get",
 		      op->key);
 	if (!r && op->is_set)
 		r = sb_printf(&in, "STUNMESH_VALUE=%s\n", op->value);
-	if (!r) {
-		spec.input = in.buf;
-		spec.input_len = in.len;
-		r = child_start(s->loop, s->log, &spec, shell_done, op, &c);
-	}
-	sb_free(&in);
 	if (!r)
-		op->priv = c;
+		r = store_child_run(s, op, in.buf, in.len, shell_done);
+	sb_free(&in);
 	return r;
-}
-
-static void shell_cancel(struct store *s, struct store_op *op)
-{
-	(void)s;
-	child_abort(op->priv);
-	op->priv = NULL;
 }
 
 const struct store_ops store_shell_ops = {
@@ -123,6 +96,6 @@ const struct store_ops store_shell_ops = {
 	.dedup_default = false,
 	.init = shell_init,
 	.start = shell_start,
-	.cancel = shell_cancel,
+	.cancel = store_child_cancel,
 	.destroy = shell_destroy,
 };

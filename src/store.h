@@ -130,6 +130,14 @@ int store_dedup_remember(struct store *s, const char *key, const char *content);
 /* Forgets what was set for key (e.g. after a failed set, or to force a republish). */
 void store_dedup_forget(struct store *s, const char *key);
 
+/* For the kinds that run a plugin process (exec, shell; store-exec.c): runs the
+ * store's command for op with input on stdin, done gets the child's result with op as
+ * its argument; and the matching cancel. */
+struct child_result;
+int store_child_run(struct store *s, struct store_op *op, const char *input, size_t len,
+		    void (*done)(const struct child_result *r, void *arg));
+void store_child_cancel(struct store *s, struct store_op *op);
+
 /* The kinds, for the table in store.c. */
 extern const struct store_ops store_file_ops;
 extern const struct store_ops store_exec_ops;
