@@ -30,15 +30,21 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
 	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PKG_CFLAGS)
 
+# Sources live in folders by layer (docs/ARCHITECTURE.md): src/<layer>/<file>.c.
+# Platform code is in files named *-<platform>.c; PLATFORM picks which of them are
+# built (only linux exists today), in this one place.
+PLATFORM ?= linux
+PLATFORMS := linux
 OPT_OUT_SRCS :=
 OPT_OUT_TESTS :=
 ifeq ($(WITH_CLOUDFLARE),0)
-OPT_OUT_SRCS += src/store-cloudflare.c src/cloudflare-reply.c
+OPT_OUT_SRCS += src/store/store-cloudflare.c src/proto/cloudflare-reply.c
 OPT_OUT_TESTS += tests/unit/test_store_cloudflare.c tests/fuzz/fuzz_cloudflare.c
 endif
-SRCS := $(filter-out $(OPT_OUT_SRCS),$(wildcard src/*.c))
+OTHER_PLATFORM_SRCS := $(foreach p,$(filter-out $(PLATFORM),$(PLATFORMS)),$(wildcard src/*/*-$(p).c))
+SRCS := $(filter-out $(OPT_OUT_SRCS) $(OTHER_PLATFORM_SRCS),$(wildcard src/*/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
-LIB_OBJS := $(filter-out build/obj/main.o,$(OBJS))
+LIB_OBJS := $(filter-out build/obj/cmd/main.o,$(OBJS))
 ASAN_OBJS := $(LIB_OBJS:build/obj/%=build/asan/obj/%)
 UNIT_SRCS := $(filter-out $(OPT_OUT_TESTS),$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/test/%)
@@ -49,6 +55,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 TOOL_SRCS := $(wildcard tests/integration/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/integration/%.c=build/tools/%)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Header dependencies come from the compiler (-MMD), read back below.
+DEPFLAGS = -MMD -MP
 
 .SECONDARY:
 .PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help
@@ -71,17 +79,19 @@ deps:
 stunmesh: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
-build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
-	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/asan/obj/%.o: src/%.c $(wildcard src/*.h) | build/asan/obj
-	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -c -o $@ $<
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) $(DEPFLAGS) -c -o $@ $<
 
-build/test/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | build/test
-	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lcmocka
+build/test/%: tests/unit/%.c $(LIB_OBJS) | build/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lcmocka
 
-build/asan/test/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | build/asan/test
-	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) -Itests/unit -o $@ $< $(ASAN_OBJS) $(PKG_LIBS) -lcmocka
+build/asan/test/%: tests/unit/%.c $(ASAN_OBJS) | build/asan/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) $(DEPFLAGS) -Itests/unit -o $@ $< $(ASAN_OBJS) $(PKG_LIBS) -lcmocka
 
 build/tools/%: tests/integration/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
@@ -91,13 +101,14 @@ build/tools/%: tests/integration/%.c $(LIB_OBJS) | build/tools
 FUZZ_OBJS := $(LIB_OBJS:build/obj/%=build/fuzz/obj/%)
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined
 
-build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | build/fuzz/obj
-	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | build/fuzz
 	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
-build/obj build/asan/obj build/test build/asan/test build/fuzz build/fuzz/obj build/tools:
+build/test build/asan/test build/fuzz build/tools:
 	mkdir -p $@
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
@@ -141,6 +152,8 @@ install: stunmesh
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+-include $(shell find build -name "*.d" 2>/dev/null)
 
 clean:
 	rm -rf build stunmesh

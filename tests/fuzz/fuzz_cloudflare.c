@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-cloudflare.h"
+#include "proto/cloudflare-reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-exec.h"
+#include "store/store-exec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

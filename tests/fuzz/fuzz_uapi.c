@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wg-backend.h"
-#include "wg.h"
+#include "wg/wg-backend.h"
+#include "wg/wg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wg-backend.h"
-#include "wg.h"
+#include "wg/wg-backend.h"
+#include "wg/wg.h"
 
 #define FAM 0x1d
 

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "wg.h"
+#include "wg/wg.h"
 
 static int usage(void)
 {

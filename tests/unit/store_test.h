@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "loop.h"
-#include "store.h"
+#include "config/config.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "store/store.h"
 
 struct outcome {
 	int calls;

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "lib/util.h"
 
 #define KEY_A "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk="
 #define KEY_B "zo060cy2M+x7cMF4FKXHbs0CloUFDTRHRboFhw5YfVk="

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "discover.h"
+#include "net/discover.h"
 
 #define MS 1000
 

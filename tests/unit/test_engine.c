@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "daemon/engine.h"
 
 #define KEY_P "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk="
 #define KEY_Q "zo060cy2M+x7cMF4FKXHbs0CloUFDTRHRboFhw5YfVk="

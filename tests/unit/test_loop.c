@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "loop.h"
+#include "lib/loop.h"
 
 struct rec {
 	int order[512];

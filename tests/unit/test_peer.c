@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "peer.h"
+#include "daemon/peer.h"
 
 #define T0 1000000		/* monotonic ms */
 #define U0 1760000000		/* unix s at T0 */

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <sodium.h>
 
-#include "record.h"
+#include "proto/record.h"
 
 static const char dev_priv_hex[] =
 	"0001010101010101010101010101010101010101010101010101010101010141";

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sha1.h"
-#include "util.h"
+#include "lib/sha1.h"
+#include "lib/util.h"
 
 static void check(const char *msg, size_t repeat, const char *want)
 {

@@ -24,7 +24,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include "store-cloudflare.h"
+#include "proto/cloudflare-reply.h"
 #include "store_test.h"
 
 #define TOKEN "fake-token-0123456789abcdefABCDEF"

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 
-#include "store-exec.h"
+#include "store/store-exec.h"
 #include "store_test.h"
 
 #define TIMEOUT_MS 400 /* for the plugins that hang */

@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 
-#include "record.h"
+#include "proto/record.h"
 #include "store_test.h"
 
 struct fixture {

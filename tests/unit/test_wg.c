@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "wg.h"
+#include "wg/wg.h"
 
 static void test_bad_names(void **state)
 {

@@ -16,8 +16,8 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
-#include "wg-backend.h"
-#include "wg.h"
+#include "wg/wg-backend.h"
+#include "wg/wg.h"
 #include "wg_netlink_recorded.h"
 
 #define FAM 0x1d

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "wg-backend.h"
-#include "wg.h"
+#include "wg/wg-backend.h"
+#include "wg/wg.h"
 
 /* `wg set smwgrec0 private-key K listen-port 51820 fwmark 0x1234 peer P2 endpoint
  * 198.51.100.2:51820 allowed-ips 198.18.0.2/32 persistent-keepalive 25 peer P3 endpoint

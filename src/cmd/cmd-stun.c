@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `stunmesh stun`: asks every STUN server which public endpoint a local UDP port (a
+ * WireGuard listen port) maps to, from that port, and says what the answers mean for
+ * hole punching. A diagnostic: unlike the daemon it asks all servers, not just until
+ * the first answer. */
+#include "cmd/cmdline.h"
+#include "net/discover.h"
+#include "wg/wg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s stun [-i IFACE | --port N] [--fwmark M] [--server HOST:PORT]...\n"
+		"                [-4] [-6] [-v] [-c FILE] [--config-dir DIR]\n"
+		"Asks each STUN server, from the WireGuard listen port, which public endpoint the\n"
+		"NAT maps that port to, and prints every answer with its round-trip time.\n"
+		"  -i, --interface IFACE  use this WireGuard interface's listen port and fwmark\n"
+		"      --port N           use local UDP port N (no interface needed)\n"
+		"      --fwmark M         mark the probes (default: the interface's fwmark, or none)\n"
+		"  -s, --server H:P       ask this server; repeatable (default: stun.addresses\n"
+		"                         from the configuration)\n"
+		"  -4, -6                 IPv4 and/or IPv6 (default: the interface's protocol in\n"
+		"                         the configuration, else IPv4)\n"
+		"  -v, --verbose          log every dropped packet and retransmission\n"
+		"  -c, --config FILE      configuration file; --config-dir DIR as for run\n"
+		"Needs CAP_NET_RAW (and CAP_NET_ADMIN with a fwmark).\n"
+		"exit status: 0 at least one server answered, 1 none did, 2 usage, 3 configuration\n",
+		prog);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint16_t addr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* Runs every started discovery to completion on one poll loop. */
+static void run_all(struct discover *ds, size_t n)
+{
+	for (;;) {
+		struct pollfd pfd[2];
+		int64_t next = INT64_MAX, now;
+		size_t np = 0, map[2];
+		int timeout_ms;
+
+		for (size_t i = 0; i < n; i++) {
+			int64_t t = discover_next_timeout(&ds[i]);
+			int fd = discover_fd(&ds[i]);
+
+			if (t < next)
+				next = t;
+			if (fd >= 0) {
+				pfd[np] = (struct pollfd){ .fd = fd, .events = POLLIN };
+				map[np++] = i;
+			}
+		}
+		if (next == INT64_MAX)
+			return;
+		now = now_us();
+		timeout_ms = next <= now ? 0 : (int)((next - now + 999) / 1000);
+		if (poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
+			return;
+		now = now_us();
+		for (size_t k = 0; k < np; k++)
+			if (pfd[k].revents & (POLLIN | POLLERR))
+				discover_on_readable(&ds[map[k]], now);
+		for (size_t i = 0; i < n; i++)
+			if (discover_next_timeout(&ds[i]) <= now)
+				discover_on_timeout(&ds[i], now);
+	}
+}
+
+/* Prints one family's answers; returns how many servers answered. */
+static size_t report(const struct discover *d, uint16_t port)
+{
+	const char *fam = d->family == AF_INET ? "IPv4" : "IPv6";
+	const struct sockaddr_storage *first = NULL;
+	bool ports_differ = false, addrs_differ = false;
+	char a[80];
+
+	for (size_t i = 0; i < d->n_servers; i++) {
+		const struct discover_server *s = &d->servers[i];
+
+		if (s->state != DS_OK) {
+			printf("%s  %-28s failed: %s\n", fam, s->spec,
+			       s->state == DS_FAILED ? s->error : "not asked");
+			continue;
+		}
+		discover_fmt_addr(&s->mapped, a, sizeof(a));
+		printf("%s  %-28s %s  rtt %.2f ms%s\n", fam, s->spec, a, (double)s->rtt_us / 1000,
+		       s->from_xor ? "" : "  (RFC 3489 MAPPED-ADDRESS)");
+		if (s->unknown_required)
+			printf("%s  %-28s note: %u unknown comprehension-required attribute(s) "
+			       "ignored\n", fam, s->spec, s->unknown_required);
+		if (!first) {
+			first = &s->mapped;
+			continue;
+		}
+		if (addr_port(&s->mapped) != addr_port(first))
+			ports_differ = true;
+		if (!same_ip(&s->mapped, first))
+			addrs_differ = true;
+	}
+	if (!first) {
+		printf("%s  no server answered\n", fam);
+		return 0;
+	}
+	discover_fmt_addr(first, a, sizeof(a));
+	printf("%s  public endpoint %s for local port %u%s\n", fam, a, port,
+	       addr_port(first) == port ? " (port preserved)" : "");
+	if (ports_differ)
+		printf("warning: %s: servers saw different ports for local port %u: the NAT looks "
+		       "symmetric (endpoint-dependent mapping), so hole punching will likely "
+		       "fail; put at least one peer behind a cone NAT or give it a public "
+		       "endpoint\n",
+		       fam, port);
+	if (addrs_differ)
+		printf("warning: %s: servers saw different public addresses (several NAT "
+		       "addresses or paths)\n", fam);
+	return d->answered;
+}
+
+/* The WireGuard interface's port and fwmark. */
+static int from_interface(struct app *app, const char *ifname, enum wg_backend_kind kind,
+			  uint16_t *port, uint32_t *fwmark)
+{
+	struct wg_device *dev = NULL;
+	struct errbuf e = { "" };
+	int r;
+
+	r = wg_device_get(ifname, kind, &dev, &e);
+	if (r) {
+		fprintf(stderr, "%s stun: %s\n", app->prog, e.msg[0] ? e.msg : strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (!dev->listen_port) {
+		fprintf(stderr, "%s stun: %s has no listen port yet\n", app->prog, ifname);
+		wg_device_free(dev);
+		return EXIT_FAIL;
+	}
+	*port = dev->listen_port;
+	*fwmark = dev->fwmark;
+	wg_device_free(dev);
+	return EXIT_OK;
+}
+
+/* AF_INET or AF_INET6 for an address literal "a.b.c.d:p" / "[v6]:p", else 0. */
+static int literal_family(const char *spec)
+{
+	struct in6_addr a6;
+	char host[256];
+	uint16_t port;
+
+	if (resolve_split_hostport(spec, host, sizeof(host), &port, NULL))
+		return 0;
+	if (inet_pton(AF_INET, host, &a6) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static int parse_u32(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cmd_stun(struct app *app, int argc, char **argv)
+{
+	enum { OPT_PORT = 0x2000, OPT_FWMARK };
+	static const struct option opts[] = {
+		CMDLINE_CONFIG_OPTIONS,
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "fwmark", required_argument, NULL, OPT_FWMARK },
+		{ "server", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config_source src = { 0 };
+	struct config *cfg = NULL;
+	struct discover ds[2];
+	struct discover_params p;
+	const char *ifname = NULL;
+	char **servers = NULL, **fam_servers = NULL;
+	size_t n_servers = 0, n_ds = 0, answered = 0;
+	bool want4 = false, want6 = false, verbose = false, fwmark_set = false;
+	unsigned long v;
+	uint16_t port = 0;
+	uint32_t fwmark = 0;
+	int opt, r, ret = EXIT_USAGE;
+
+	optind = 1;
+	while ((opt = getopt_long_only(argc, argv, "c:i:s:46vh", opts, NULL)) != -1) {
+		if (cmdline_config_option(opt, optarg, &src))
+			continue;
+		switch (opt) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case OPT_PORT:
+			if (parse_u32(optarg, 65535, &v) || v == 0) {
+				fprintf(stderr, "%s stun: --port: '%s' is not a port (1-65535)\n",
+					app->prog, optarg);
+				goto out;
+			}
+			port = (uint16_t)v;
+			break;
+		case OPT_FWMARK:
+			if (parse_u32(optarg, 0xffffffffUL, &v)) {
+				fprintf(stderr, "%s stun: --fwmark: '%s' is not a 32-bit number\n",
+					app->prog, optarg);
+				goto out;
+			}
+			fwmark = (uint32_t)v;
+			fwmark_set = true;
+			break;
+		case 's': {
+			char **n = realloc(servers, (n_servers + 1) * sizeof(*n));
+
+			if (!n) {
+				ret = EXIT_FAIL;
+				goto out;
+			}
+			servers = n;
+			servers[n_servers++] = optarg;
+			break;
+		}
+		case '4': want4 = true; break;
+		case '6': want6 = true; break;
+		case 'v': verbose = true; break;
+		case 'h':
+			usage(stdout, app->prog);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			usage(stderr, app->prog);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s stun: unexpected argument '%s'\n", app->prog, argv[optind]);
+		goto out;
+	}
+	if (!ifname == !port) {
+		fprintf(stderr, "%s stun: give exactly one of -i IFACE or --port N\n", app->prog);
+		goto out;
+	}
+
+	/* The configuration supplies the servers (unless given here) and, for -i, the
+	 * interface's protocol and backend. No file is fine: the defaults apply. */
+	if (!n_servers || ifname) {
+		r = cmdline_load_config(app, &src, src.file || src.dir, &cfg);
+		if (r) {
+			ret = r;
+			goto out;
+		}
+	}
+	if (verbose)
+		app->log.level = LOG_DEBUG;
+	if (!n_servers) {
+		if (cfg->stun_defaulted)
+			fprintf(stderr, "%s stun: no stun.addresses configured; using %s\n",
+				app->prog, CONFIG_DEFAULT_STUN);
+		servers = malloc(cfg->n_stun_servers * sizeof(*servers));
+		if (!servers && cfg->n_stun_servers) {
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		for (size_t i = 0; i < cfg->n_stun_servers; i++)
+			servers[n_servers++] = cfg->stun_servers[i];
+		if (!n_servers) {
+			fprintf(stderr, "%s stun: no STUN servers (use --server)\n", app->prog);
+			ret = EXIT_CONFIG;
+			goto out;
+		}
+	}
+	if (ifname) {
+		enum wg_backend_kind kind = WG_BACKEND_AUTO;
+		uint32_t dev_mark = 0;
+
+		for (size_t i = 0; cfg && i < cfg->n_ifaces; i++) {
+			if (strcmp(cfg->ifaces[i].name, ifname))
+				continue;
+			kind = cfg->ifaces[i].backend;
+			if (!want4 && !want6) {
+				want4 = cfg->ifaces[i].protocol != FAMILY_IPV6;
+				want6 = cfg->ifaces[i].protocol != FAMILY_IPV4;
+			}
+		}
+		ret = from_interface(app, ifname, kind, &port, &dev_mark);
+		if (ret)
+			goto out;
+		if (!fwmark_set)
+			fwmark = dev_mark;
+	}
+	if (!want4 && !want6)
+		want4 = true;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "%s stun: libsodium failed to initialise\n", app->prog);
+		ret = EXIT_FAIL;
+		goto out;
+	}
+
+	discover_params_default(&p);
+	p.query_all = true;
+	fam_servers = malloc(n_servers * sizeof(*fam_servers));
+	if (!fam_servers) {
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (int f = 0; f < 2; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		struct errbuf e = { "" };
+		size_t n = 0;
+
+		if ((family == AF_INET && !want4) || (family == AF_INET6 && !want6))
+			continue;
+		/* An address literal of the other family is no use here; names stay (they
+		 * may have addresses of both). */
+		for (size_t i = 0; i < n_servers; i++)
+			if (literal_family(servers[i]) != (family == AF_INET ? AF_INET6 : AF_INET))
+				fam_servers[n++] = servers[i];
+		if (!n) {
+			printf("%s  no servers with %s addresses given\n",
+			       family == AF_INET ? "IPv4" : "IPv6", family == AF_INET ? "IPv4" : "IPv6");
+			continue;
+		}
+		r = discover_start(&ds[n_ds], fam_servers, n, family, port, fwmark, &p, NULL,
+				   &app->log, now_us(), &e);
+		if (r) {
+			fprintf(stderr, "%s stun: %s: %s\n", app->prog,
+				family == AF_INET ? "IPv4" : "IPv6", e.msg);
+			ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			goto out_ds;
+		}
+		n_ds++;
+	}
+	printf("local UDP port %u%s", port, ifname ? " of " : "");
+	if (ifname)
+		printf("%s", ifname);
+	if (fwmark)
+		printf(", fwmark 0x%x", fwmark);
+	printf("\n");
+	fflush(stdout);
+	run_all(ds, n_ds);
+	for (size_t i = 0; i < n_ds; i++)
+		answered += report(&ds[i], port);
+	ret = answered ? EXIT_OK : EXIT_FAIL;
+out_ds:
+	for (size_t i = 0; i < n_ds; i++)
+		discover_free(&ds[i]);
+out:
+	free(fam_servers);
+	free(servers);
+	config_free(cfg);
+	return ret;
+}
