@@ -153,7 +153,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	rm -rf $(DESTDIR)$(DOCDIR)
 
--include $(shell find build -name "*.d" 2>/dev/null)
+-include $(shell find build/obj build/asan build/fuzz build/test build/tools -type f -name "*.d" 2>/dev/null)
 
 clean:
 	rm -rf build stunmesh
