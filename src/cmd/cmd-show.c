@@ -78,7 +78,7 @@ static const struct config_peer *config_peer_by_key(const struct config_iface *i
 
 static void show_device(const struct wg_device *dev, const struct config_iface *ifc)
 {
-	char b64[WG_KEY_B64_LEN], ep[WG_ENDPOINT_STR_LEN], age[48];
+	char b64[WG_KEY_B64_LEN], ep[ADDR_STR_LEN], age[48];
 
 	printf("interface: %s\n", dev->name);
 	printf("  backend: %s\n", wg_backend_name(dev->backend));
@@ -99,7 +99,7 @@ static void show_device(const struct wg_device *dev, const struct config_iface *
 		const struct config_peer *cp = config_peer_by_key(ifc, p->public_key);
 
 		wg_key_to_base64(b64, p->public_key);
-		wg_endpoint_format(&p->endpoint, ep, sizeof(ep));
+		addr_format(&p->endpoint, ep, sizeof(ep));
 		format_age(p->last_handshake_sec, age, sizeof(age));
 		if (cp)
 			printf("\npeer: %s (%s)\n", b64, cp->name);

@@ -46,24 +46,6 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static uint16_t addr_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
-}
-
 /* Runs every started discovery to completion on one poll loop. */
 static void run_all(struct discover *ds, size_t n)
 {
@@ -104,7 +86,7 @@ static void run_all(struct discover *ds, size_t n)
 static size_t report(const struct discover *d, uint16_t port)
 {
 	const char *fam = d->family == AF_INET ? "IPv4" : "IPv6";
-	const struct sockaddr_storage *first = NULL;
+	const union sm_addr *first = NULL;
 	bool ports_differ = false, addrs_differ = false;
 	char a[80];
 
@@ -116,7 +98,7 @@ static size_t report(const struct discover *d, uint16_t port)
 			       s->state == DS_FAILED ? s->error : "not asked");
 			continue;
 		}
-		discover_fmt_addr(&s->mapped, a, sizeof(a));
+		addr_format(&s->mapped, a, sizeof(a));
 		printf("%s  %-28s %s  rtt %.2f ms%s\n", fam, s->spec, a, (double)s->rtt_us / 1000,
 		       s->from_xor ? "" : "  (RFC 3489 MAPPED-ADDRESS)");
 		if (s->unknown_required)
@@ -128,14 +110,14 @@ static size_t report(const struct discover *d, uint16_t port)
 		}
 		if (addr_port(&s->mapped) != addr_port(first))
 			ports_differ = true;
-		if (!same_ip(&s->mapped, first))
+		if (!addr_same_host(&s->mapped, first))
 			addrs_differ = true;
 	}
 	if (!first) {
 		printf("%s  no server answered\n", fam);
 		return 0;
 	}
-	discover_fmt_addr(first, a, sizeof(a));
+	addr_format(first, a, sizeof(a));
 	printf("%s  public endpoint %s for local port %u%s\n", fam, a, port,
 	       addr_port(first) == port ? " (port preserved)" : "");
 	if (ports_differ)
@@ -177,17 +159,9 @@ static int from_interface(struct app *app, const char *ifname, enum wg_backend_k
 /* AF_INET or AF_INET6 for an address literal "a.b.c.d:p" / "[v6]:p", else 0. */
 static int literal_family(const char *spec)
 {
-	struct in6_addr a6;
-	char host[256];
-	uint16_t port;
+	union sm_addr a;
 
-	if (resolve_split_hostport(spec, host, sizeof(host), &port, NULL))
-		return 0;
-	if (inet_pton(AF_INET, host, &a6) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return AF_INET6;
-	return 0;
+	return addr_parse(spec, strlen(spec), AF_UNSPEC, 0, &a, NULL) ? 0 : a.sa.sa_family;
 }
 
 static int parse_u32(const char *s, unsigned long max, unsigned long *out)

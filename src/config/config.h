@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "lib/log.h"
+#include "proto/record.h" /* enum peer_family */
 
 #define CONFIG_DEFAULT_STUN "stun.l.google.com:19302"
 #define CONFIG_DEFAULT_CONTROL_SOCKET "/run/stunmesh/stunmesh.sock"
@@ -18,8 +19,6 @@
 
 /* Interface `protocol`: which families are discovered and published. */
 enum iface_family { FAMILY_IPV4 = 0, FAMILY_IPV6, FAMILY_DUALSTACK };
-/* Peer `protocol`: which published field is used. */
-enum peer_family { PEER_IPV4 = 0, PEER_IPV6, PEER_PREFER_IPV4, PEER_PREFER_IPV6 };
 /* How the WireGuard device is driven; auto picks UAPI when its socket exists. */
 enum wg_backend_kind { WG_BACKEND_AUTO = 0, WG_BACKEND_NETLINK, WG_BACKEND_UAPI };
 

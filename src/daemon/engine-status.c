@@ -45,7 +45,7 @@ static cJSON *disc_json(const struct eng_disc *dc)
 	if (!o)
 		return NULL;
 	if (dc->have) {
-		discover_fmt_addr(&dc->mapped, buf, sizeof(buf));
+		addr_format(&dc->mapped, buf, sizeof(buf));
 		add_str(o, "endpoint", buf);
 		cJSON_AddNumberToObject(o, "learned_unix", (double)dc->learned_unix);
 	}
@@ -58,7 +58,7 @@ static cJSON *disc_json(const struct eng_disc *dc)
 static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 {
 	cJSON *o = cJSON_CreateObject();
-	char buf[WG_ENDPOINT_STR_LEN], b64[WG_KEY_B64_LEN];
+	char buf[ADDR_STR_LEN], b64[WG_KEY_B64_LEN];
 
 	if (!o)
 		return NULL;
@@ -69,7 +69,7 @@ static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 	cJSON_AddBoolToObject(o, "peer_nat_symmetric", p->peer_symmetric);
 	if (peer_note(p))
 		add_str(o, "note", peer_note(p));
-	wg_endpoint_format(&p->fsm.dev_endpoint, buf, sizeof(buf));
+	addr_format(&p->fsm.dev_endpoint, buf, sizeof(buf));
 	add_str(o, "endpoint", p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
 	if (p->fsm.last_handshake)
 		cJSON_AddNumberToObject(o, "handshake_age_s",
@@ -162,7 +162,7 @@ void engine_status_text(struct engine *eng, FILE *f)
 				continue;
 			fprintf(f, "  public %s: ", k ? "IPv6" : "IPv4");
 			if (dc->have) {
-				discover_fmt_addr(&dc->mapped, buf, sizeof(buf));
+				addr_format(&dc->mapped, buf, sizeof(buf));
 				age(when, sizeof(when), now_unix - dc->learned_unix);
 				fprintf(f, "%s (confirmed %s)", buf, when);
 			} else {
@@ -178,9 +178,9 @@ void engine_status_text(struct engine *eng, FILE *f)
 		}
 		for (size_t j = 0; j < ifc->n_peers; j++) {
 			const struct eng_peer *p = ifc->peers[j];
-			char ep[WG_ENDPOINT_STR_LEN];
+			char ep[ADDR_STR_LEN];
 
-			wg_endpoint_format(&p->fsm.dev_endpoint, ep, sizeof(ep));
+			addr_format(&p->fsm.dev_endpoint, ep, sizeof(ep));
 			fprintf(f, "  peer %s: %s\n", p->name,
 				p->on_device ? peer_state_name(p->fsm.state) : "not on the device");
 			fprintf(f, "    endpoint: %s\n",

@@ -31,16 +31,6 @@ static const char *fam_name(int family)
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
-static void fmt_ss(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	discover_fmt_addr(ss, buf, len);
-}
-
-static void fmt_ep(const union wg_sockaddr *ep, char *buf, size_t len)
-{
-	wg_endpoint_format(ep, buf, len);
-}
-
 static void peer_arm(struct eng_peer *p);
 static bool iface_symmetric(const struct eng_iface *ifc);
 static bool family_wanted(const struct eng_iface *ifc, int idx);
@@ -114,7 +104,7 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 	struct eng_iface *ifc = p->ifc;
 	struct engine *eng = ifc->eng;
 	struct errbuf e = { "" };
-	char lbl[64], ep[WG_ENDPOINT_STR_LEN];
+	char lbl[64], ep[ADDR_STR_LEN];
 	int r;
 
 	peer_label(p, lbl, sizeof(lbl));
@@ -124,7 +114,7 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 	if (!ifc->present)
 		return;
 	if (act & PEER_ACT_SET_ENDPOINT) {
-		fmt_ep(&p->fsm.endpoint, ep, sizeof(ep));
+		addr_format(&p->fsm.endpoint, ep, sizeof(ep));
 		r = wg_update_peer(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, -1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set endpoint %s: %s", lbl, ep, e.msg);
@@ -174,7 +164,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 	struct errbuf e = { "" };
 	struct peer_params pp;
 	struct record rec;
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	enum peer_state before = p->fsm.state;
 	char lbl[64], old[sizeof(p->fetch_result)];
 	unsigned flags = 0, act;
@@ -227,7 +217,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 	/* already in place (a tunnel that was up before we started) counts as set */
 	if (!(act & PEER_ACT_SET_ENDPOINT) &&
 	    (p->fsm.state == PEER_CONNECTED ||
-	     !memcmp(&p->fsm.dev_endpoint, &p->fsm.endpoint, sizeof(p->fsm.endpoint))))
+	     addr_equal(&p->fsm.dev_endpoint, &p->fsm.endpoint)))
 		p->endpoint_ever_set = true;
 	goto out;
 failed:
@@ -322,9 +312,9 @@ static void peer_publish(struct eng_peer *p, bool force)
 	memset(&rec, 0, sizeof(rec));
 	rec.ipv4.sa.sa_family = rec.ipv6.sa.sa_family = AF_UNSPEC;
 	if (ifc->disc[0].have && ifc->protocol != FAMILY_IPV6)
-		memcpy(&rec.ipv4, &ifc->disc[0].mapped, sizeof(rec.ipv4.in));
+		rec.ipv4 = ifc->disc[0].mapped;
 	if (ifc->disc[1].have && ifc->protocol != FAMILY_IPV4)
-		memcpy(&rec.ipv6, &ifc->disc[1].mapped, sizeof(rec.ipv6.in6));
+		rec.ipv6 = ifc->disc[1].mapped;
 	if (rec.ipv4.sa.sa_family == AF_UNSPEC && rec.ipv6.sa.sa_family == AF_UNSPEC)
 		return; /* nothing learnt yet; discovery publishes when it has something */
 	if (record_json_build(&rec, &content)) {
@@ -568,7 +558,7 @@ static void disc_check_done(struct eng_disc *dc)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
-	struct sockaddr_storage other;
+	union sm_addr other;
 	char a[64], b[64];
 	bool was_sym = iface_symmetric(ifc);
 
@@ -578,9 +568,9 @@ static void disc_check_done(struct eng_disc *dc)
 		log_debug(eng->log, "%s: no second STUN server answered; NAT type unknown", ifc->name);
 		return;
 	}
-	fmt_ss(&dc->mapped, a, sizeof(a));
-	fmt_ss(&other, b, sizeof(b));
-	if (discover_addr_equal(&other, &dc->mapped)) {
+	addr_format(&dc->mapped, a, sizeof(a));
+	addr_format(&other, b, sizeof(b));
+	if (addr_equal(&other, &dc->mapped)) {
 		dc->nat = NAT_CONE;
 		log_info(eng->log, "%s: the NAT keeps %s for every destination (endpoint-independent mapping)",
 			 ifc->name, a);
@@ -600,7 +590,7 @@ static void disc_finish(struct eng_disc *dc)
 {
 	struct eng_iface *ifc = dc->ifc;
 	struct engine *eng = ifc->eng;
-	struct sockaddr_storage mapped;
+	union sm_addr mapped;
 	char now_s[64], was[64];
 	char *others[16];
 	size_t n_others = 0, answered = SIZE_MAX;
@@ -613,10 +603,10 @@ static void disc_finish(struct eng_disc *dc)
 		return;
 	}
 	if (discover_result(&dc->d, &mapped) == 0) {
-		changed = !dc->have || !discover_addr_equal(&mapped, &dc->mapped);
-		fmt_ss(&mapped, now_s, sizeof(now_s));
+		changed = !dc->have || !addr_equal(&mapped, &dc->mapped);
+		addr_format(&mapped, now_s, sizeof(now_s));
 		if (changed && dc->have) {
-			fmt_ss(&dc->mapped, was, sizeof(was));
+			addr_format(&dc->mapped, was, sizeof(was));
 			log_info(eng->log, "%s: public %s endpoint changed: %s (was %s)", ifc->name,
 				 fam_name(dc->family), now_s, was);
 		} else if (changed) {

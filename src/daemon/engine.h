@@ -32,7 +32,7 @@ struct eng_disc {
 	int fd; /* registered with the loop, -1 when none */
 	struct loop_timer timer;
 	bool have;			 /* mapped is valid */
-	struct sockaddr_storage mapped;	 /* our public endpoint for this family */
+	union sm_addr mapped;	 /* our public endpoint for this family */
 	int64_t learned_unix;		 /* when it was last confirmed */
 	char error[256];		 /* the last failure, "" after a success */
 	int64_t next_ms;		 /* next periodic discovery, monotonic ms */
@@ -42,7 +42,7 @@ struct eng_disc {
 	enum { NAT_UNKNOWN = 0, NAT_CONE, NAT_SYMMETRIC } nat;
 	bool checking;			 /* the running discovery is that check */
 	bool checked;			 /* done (or impossible) for the current mapping */
-	struct sockaddr_storage check_mapped;
+	union sm_addr check_mapped;
 };
 
 struct eng_peer {

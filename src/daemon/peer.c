@@ -29,19 +29,6 @@ void peer_params_default(struct peer_params *p, int64_t refresh_ms, bool fast_pu
 	p->watch_ms = refresh_ms < 30000 ? refresh_ms : 30000;
 }
 
-static bool ep_equal(const union wg_sockaddr *a, const union wg_sockaddr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_port == b->in.sin_port &&
-		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(a->in6.sin6_addr));
-	return a->sa.sa_family == AF_UNSPEC;
-}
-
 void peer_init(struct peer_fsm *f, int64_t now, bool higher_key)
 {
 	memset(f, 0, sizeof(*f));
@@ -102,10 +89,10 @@ static unsigned stop_punch(struct peer_fsm *f)
 }
 
 static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
-			    int64_t now_unix, const union wg_sockaddr *ep, int64_t ts)
+			    int64_t now_unix, const union sm_addr *ep, int64_t ts)
 {
 	unsigned act = 0;
-	bool changed = !ep_equal(ep, &f->endpoint), follow = true;
+	bool changed = !addr_equal(ep, &f->endpoint), follow = true;
 
 	f->fetching = false;
 	if (changed && f->state == PEER_CONNECTED) {
@@ -115,7 +102,7 @@ static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int
 		 * followed once its old path falls silent). A record no newer than our last
 		 * handshake is old news against a session that works: remembered, not
 		 * followed. Otherwise the peer moved: follow it. */
-		if (ep_equal(ep, &f->dev_endpoint)) {
+		if (addr_equal(ep, &f->dev_endpoint)) {
 			f->endpoint = *ep;
 			follow = false;
 		} else if (now - f->rx_moved_at <= ALIVE_MS) {
@@ -133,7 +120,7 @@ static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int
 		enter(f, PEER_PUNCHING, now);
 		f->backoff_ms = 0;
 		act |= start_punch(f, p);
-	} else if (!changed && f->state != PEER_CONNECTED && !ep_equal(ep, &f->dev_endpoint)) {
+	} else if (!changed && f->state != PEER_CONNECTED && !addr_equal(ep, &f->dev_endpoint)) {
 		/* the device lost it (interface recreated, someone ran wg set) */
 		act |= PEER_ACT_SET_ENDPOINT;
 		f->endpoint_set_at = now;
@@ -149,7 +136,7 @@ static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int
 }
 
 unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
-			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts)
+			int64_t now_unix, const union sm_addr *ep, int64_t ts)
 {
 	unsigned act = on_endpoint(f, p, now, now_unix, ep, ts);
 
@@ -157,7 +144,7 @@ unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t
 	 * not change: it is probably trying to reach us and its packets die at our NAT
 	 * (its mapping expired or was flushed while we were idle). A keepalive from us
 	 * opens it again; WireGuard sends one as soon as the keepalive is set. */
-	if (!act && f->state == PEER_CONNECTED && ep_equal(ep, &f->endpoint) &&
+	if (!act && f->state == PEER_CONNECTED && addr_equal(ep, &f->endpoint) &&
 	    ts > f->last_handshake && ts > f->poked_ts && p->fast_punch) {
 		f->poked_ts = ts;
 		if (!f->fast_keepalive) {
@@ -170,7 +157,7 @@ unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t
 }
 
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
-			  int64_t now_unix, const union wg_sockaddr *ep)
+			  int64_t now_unix, const union sm_addr *ep)
 {
 	return on_endpoint(f, p, now, now_unix, ep, 0);
 }
@@ -278,7 +265,7 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 		 * traffic from the endpoint we set. */
 		if (new_handshake ||
 		    (f->state == PEER_PUNCHING && session_live && f->rx_moved_at > f->endpoint_set_at &&
-		     f->endpoint.sa.sa_family != AF_UNSPEC && ep_equal(&f->endpoint, &f->dev_endpoint)) ||
+		     f->endpoint.sa.sa_family != AF_UNSPEC && addr_equal(&f->endpoint, &f->dev_endpoint)) ||
 		    /* a stale path that carries traffic again */
 		    (f->state == PEER_STALE && session_live && f->rx_moved_at > f->state_since)) {
 			enter(f, PEER_CONNECTED, now);

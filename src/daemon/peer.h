@@ -71,13 +71,13 @@ struct peer_fsm {
 	int64_t backoff_ms;
 	bool defer_punch; /* we are the higher key: punch punch_delay_ms after the endpoint */
 
-	union wg_sockaddr endpoint; /* what we set from the record; AF_UNSPEC = none yet */
+	union sm_addr endpoint; /* what we set from the record; AF_UNSPEC = none yet */
 	int64_t endpoint_set_at;    /* monotonic ms */
 	int64_t endpoint_set_unix;  /* unix s, to compare with WireGuard's handshake time */
 
 	/* WireGuard's view, from the latest sample */
 	bool sampled;
-	union wg_sockaddr dev_endpoint; /* the device's current endpoint (roaming moves it) */
+	union sm_addr dev_endpoint; /* the device's current endpoint (roaming moves it) */
 	int64_t last_handshake; /* unix s, 0 = never */
 	uint64_t rx, tx;
 	int64_t rx_moved_at;  /* monotonic ms of the last rx growth */
@@ -104,11 +104,11 @@ void peer_init(struct peer_fsm *f, int64_t now, bool higher_key);
 /* A record was fetched and selected: ep is the endpoint the peer published for us.
  * Returns actions. */
 unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
-			  int64_t now_unix, const union wg_sockaddr *ep);
+			  int64_t now_unix, const union sm_addr *ep);
 /* The same with the record's ts (0 when it has none): a CONNECTED peer that published
  * again since the last handshake gets a short keepalive burst from us. */
 unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t now,
-			int64_t now_unix, const union wg_sockaddr *ep, int64_t ts);
+			int64_t now_unix, const union sm_addr *ep, int64_t ts);
 /* The fetch found no record, or the store or record failed: try again soon. */
 void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now);
 

@@ -21,43 +21,6 @@ void discover_params_default(struct discover_params *p)
 	};
 }
 
-void discover_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(in->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, len, "(none)");
-	}
-}
-
-bool discover_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	return false;
-}
-
 static int raw_send(void *ctx, const struct sockaddr *dst, const uint8_t *buf, size_t len,
 		    struct errbuf *e)
 {
@@ -220,7 +183,7 @@ int discover_start(struct discover *d, char *const *servers, size_t n, int famil
 			r = err_set(e, -ENOMEM, "out of memory");
 			goto fail;
 		}
-		r = resolve_split_hostport(servers[i], host, sizeof(host), &sport, e);
+		r = addr_split_hostport(servers[i], strlen(servers[i]), host, sizeof(host), &sport, e);
 		if (r)
 			goto fail;
 		/* Every lookup starts now, so later servers are ready when reached. */
@@ -263,7 +226,7 @@ int discover_fd(const struct discover *d)
 	return d->done ? -1 : d->sock.fd;
 }
 
-void discover_feed(struct discover *d, const struct sockaddr_storage *from,
+void discover_feed(struct discover *d, const union sm_addr *from,
 		   const uint8_t *buf, size_t len, int64_t now_us)
 {
 	struct discover_server *s;
@@ -275,13 +238,13 @@ void discover_feed(struct discover *d, const struct sockaddr_storage *from,
 	if (d->done || d->cur >= d->n_servers)
 		return;
 	s = &d->servers[d->cur];
-	discover_fmt_addr(from, who, sizeof(who));
+	addr_format(from, who, sizeof(who));
 	/* Until the lookup is done there is no request out, so nothing to match. */
 	if (s->state != DS_WAITING || s->res || s->sends == 0) {
 		log_debug(d->log, "STUN: dropped %zu bytes from %s: no request out", len, who);
 		return;
 	}
-	if (!discover_addr_equal(from, &s->addr)) {
+	if (!addr_equal(from, &s->addr)) {
 		log_debug(d->log, "STUN: dropped %zu bytes from %s: not %s", len, who, s->spec);
 		return;
 	}
@@ -320,7 +283,7 @@ void discover_feed(struct discover *d, const struct sockaddr_storage *from,
 void discover_on_readable(struct discover *d, int64_t now_us)
 {
 	uint8_t buf[1500];
-	struct sockaddr_storage from;
+	union sm_addr from;
 	struct errbuf e = { "" };
 	size_t len;
 	int r;
@@ -386,7 +349,7 @@ bool discover_done(const struct discover *d)
 	return d->done;
 }
 
-int discover_result(const struct discover *d, struct sockaddr_storage *mapped)
+int discover_result(const struct discover *d, union sm_addr *mapped)
 {
 	if (!d->done)
 		return -EINPROGRESS;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/addr.h"
 #include "lib/log.h"
 #include "net/rawsock.h"
 #include "net/resolve.h"
@@ -37,13 +38,13 @@ enum discover_server_state {
 struct discover_server {
 	char *spec; /* as configured, "host:port" */
 	enum discover_server_state state;
-	struct sockaddr_storage addr; /* resolved; family 0 until then */
+	union sm_addr addr; /* resolved; family 0 until then */
 	struct resolve *res;
 	uint8_t txid[STUN_TXID_LEN];
 	unsigned sends;
 	int64_t started_us, first_send_us, last_send_us, deadline_us, next_poll_us;
 	/* DS_OK */
-	struct sockaddr_storage mapped;
+	union sm_addr mapped;
 	int64_t rtt_us; /* from the latest transmission: a retransmitted probe may look faster */
 	bool from_xor;
 	unsigned unknown_required;
@@ -103,7 +104,7 @@ int discover_fd(const struct discover *d);
 void discover_on_readable(struct discover *d, int64_t now_us);
 /* Hands one received UDP payload from `from` to the state machine. Anything that is not
  * the answer we wait for is dropped (and logged at debug). */
-void discover_feed(struct discover *d, const struct sockaddr_storage *from,
+void discover_feed(struct discover *d, const union sm_addr *from,
 		   const uint8_t *buf, size_t len, int64_t now_us);
 /* Absolute time of the next discover_on_timeout() call; INT64_MAX when done. */
 int64_t discover_next_timeout(const struct discover *d);
@@ -112,11 +113,7 @@ void discover_on_timeout(struct discover *d, int64_t now_us);
 bool discover_done(const struct discover *d);
 /* After done: 0 with the first answer's mapped address, or -EHOSTUNREACH with the
  * message naming every server tried in discover_error(). */
-int discover_result(const struct discover *d, struct sockaddr_storage *mapped);
+int discover_result(const struct discover *d, union sm_addr *mapped);
 const char *discover_error(const struct discover *d);
-
-/* "203.0.113.7:51820" / "[2001:db8::1]:51820" into buf (64 bytes is enough). */
-void discover_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
-bool discover_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 
 #endif

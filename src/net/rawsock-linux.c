@@ -198,17 +198,17 @@ int rawsock_send(struct rawsock *rs, const struct sockaddr *dst, const uint8_t *
 }
 
 int rawsock_recv(struct rawsock *rs, uint8_t *buf, size_t cap, size_t *len,
-		 struct sockaddr_storage *from, struct errbuf *e)
+		 union sm_addr *from, struct errbuf *e)
 {
 	uint8_t pkt[65536];
-	struct sockaddr_storage ss;
+	union sm_addr ss;
 	socklen_t sl = sizeof(ss);
 	size_t off, plen;
 	uint16_t sport;
 	ssize_t n;
 	int r;
 
-	n = recvfrom(rs->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, &sl);
+	n = recvfrom(rs->fd, pkt, sizeof(pkt), 0, &ss.sa, &sl);
 	if (n < 0) {
 		r = -errno;
 		if (r == -EAGAIN || r == -EWOULDBLOCK)
@@ -220,14 +220,11 @@ int rawsock_recv(struct rawsock *rs, uint8_t *buf, size_t cap, size_t *len,
 		return err_set(e, r, "not a UDP packet to port %u", rs->port);
 	if (plen > cap)
 		return err_set(e, -EMSGSIZE, "UDP payload of %zu bytes", plen);
-	if (ss.ss_family != rs->family)
+	if (ss.sa.sa_family != rs->family)
 		return err_set(e, -EBADMSG, "sender of unexpected family");
 	memcpy(buf, pkt + off, plen);
 	/* A raw socket reports no port; the UDP header has it. */
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = htons(sport);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(sport);
+	addr_set_port(&ss, sport);
 	*len = plen;
 	*from = ss;
 	return 0;

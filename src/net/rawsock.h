@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/addr.h"
 #include "lib/util.h"
 #include "proto/rawpkt.h"
 
@@ -37,6 +38,6 @@ int rawsock_send(struct rawsock *rs, const struct sockaddr *dst, const uint8_t *
  * sender's address and port in *from; -EAGAIN when nothing is queued; -EBADMSG for a
  * datagram that is not UDP to our port (the caller just reads again). */
 int rawsock_recv(struct rawsock *rs, uint8_t *buf, size_t cap, size_t *len,
-		 struct sockaddr_storage *from, struct errbuf *e);
+		 union sm_addr *from, struct errbuf *e);
 
 #endif

@@ -15,7 +15,7 @@
 struct resolve {
 	struct gaicb cb; /* glibc's helper thread writes here until done or cancelled */
 	struct addrinfo hints;
-	struct sockaddr_storage literal;
+	union sm_addr literal;
 	int family;
 	int literal_result; /* literal != 0: the answer is known without DNS */
 	int literal_err;
@@ -23,62 +23,13 @@ struct resolve {
 	char service[8];
 };
 
-int resolve_split_hostport(const char *s, char *host, size_t cap, uint16_t *port,
-			   struct errbuf *e)
+/* IP literals are answered at once, without DNS. */
+static int parse_literal(const char *host, uint16_t port, union sm_addr *a)
 {
-	const char *h = s, *colon, *end;
-	size_t hlen;
-	char *pend;
-	unsigned long p;
-
-	if (s[0] == '[') {
-		end = strchr(s, ']');
-		if (!end || end[1] != ':')
-			return err_set(e, -EINVAL, "'%s': expected [address]:port", s);
-		h = s + 1;
-		hlen = (size_t)(end - h);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return err_set(e, -EINVAL, "'%s': missing port (host:port)", s);
-		if (memchr(s, ':', (size_t)(colon - s)))
-			return err_set(e, -EINVAL, "'%s': write IPv6 addresses as [address]:port",
-				       s);
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0)
-		return err_set(e, -EINVAL, "'%s': empty host", s);
-	if (hlen >= cap)
-		return err_set(e, -EINVAL, "'%s': host name too long", s);
-	errno = 0;
-	p = strtoul(colon + 1, &pend, 10);
-	if (!colon[1] || *pend || errno || p == 0 || p > 65535 || colon[1] == '-' ||
-	    colon[1] == '+')
-		return err_set(e, -EINVAL, "'%s': port must be 1-65535", s);
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	*port = (uint16_t)p;
-	return 0;
-}
-
-static int parse_literal(const char *host, uint16_t port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		return 1;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		return 1;
-	}
-	return 0;
+	if (addr_parse(host, strlen(host), AF_UNSPEC, ADDR_NO_PORT, a, NULL))
+		return 0;
+	addr_set_port(a, port);
+	return 1;
 }
 
 int resolve_start(const char *host, uint16_t port, int family, struct resolve **out,
@@ -98,7 +49,7 @@ int resolve_start(const char *host, uint16_t port, int family, struct resolve **
 	snprintf(r->service, sizeof(r->service), "%u", port);
 	if (parse_literal(host, port, &r->literal)) {
 		r->literal_result = 1;
-		if (r->literal.ss_family != family)
+		if (r->literal.sa.sa_family != family)
 			r->literal_err = -ENOENT;
 		*out = r;
 		return 0;
@@ -122,7 +73,7 @@ int resolve_start(const char *host, uint16_t port, int family, struct resolve **
 	return 0;
 }
 
-int resolve_poll(struct resolve *r, struct sockaddr_storage *addr, struct errbuf *e)
+int resolve_poll(struct resolve *r, union sm_addr *addr, struct errbuf *e)
 {
 	const char *fam = r->family == AF_INET ? "IPv4" : "IPv6";
 	struct addrinfo *ai;
@@ -143,11 +94,8 @@ int resolve_poll(struct resolve *r, struct sockaddr_storage *addr, struct errbuf
 	if (g)
 		return err_set(e, -EHOSTUNREACH, "resolving %s: %s", r->host, gai_strerror(g));
 	for (ai = r->cb.ar_result; ai; ai = ai->ai_next) {
-		if (ai->ai_family == r->family && ai->ai_addrlen <= sizeof(*addr)) {
-			memset(addr, 0, sizeof(*addr));
-			memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+		if (ai->ai_family == r->family && !addr_from_sockaddr(addr, ai->ai_addr, ai->ai_addrlen))
 			return 0;
-		}
 	}
 	return err_set(e, -ENOENT, "%s has no %s address", r->host, fam);
 }

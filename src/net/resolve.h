@@ -9,21 +9,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/addr.h"
 #include "lib/util.h"
 
 struct resolve;
-
-/* Splits "host:port", "[v6]:port" or "v4:port" into host (NUL-terminated, cap bytes)
- * and port (1-65535). -EINVAL with a message otherwise. */
-int resolve_split_hostport(const char *s, char *host, size_t cap, uint16_t *port,
-			   struct errbuf *e);
 
 /* Starts looking up host for one family (AF_INET or AF_INET6). */
 int resolve_start(const char *host, uint16_t port, int family, struct resolve **out,
 		  struct errbuf *e);
 /* 0 with the first address (port set) in *addr; -EINPROGRESS while the lookup runs;
  * -ENOENT (no address of that family) or another -errno, with a message. */
-int resolve_poll(struct resolve *r, struct sockaddr_storage *addr, struct errbuf *e);
+int resolve_poll(struct resolve *r, union sm_addr *addr, struct errbuf *e);
 /* Cancels a running lookup. NULL is fine. */
 void resolve_free(struct resolve *r);
 

@@ -14,123 +14,29 @@
 
 _Static_assert(RECORD_NONCE_LEN == crypto_box_NONCEBYTES, "nonce size");
 _Static_assert(RECORD_TAG_LEN == crypto_box_MACBYTES, "tag size");
-_Static_assert(WG_KEY_LEN == crypto_box_PUBLICKEYBYTES, "key size");
+_Static_assert(RECORD_PUB_LEN == crypto_box_PUBLICKEYBYTES, "key size");
 
-static void key_of(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN],
+static void key_of(const uint8_t a[RECORD_PUB_LEN], const uint8_t b[RECORD_PUB_LEN],
 		   char out[RECORD_KEY_HEX_LEN + 1])
 {
-	uint8_t both[2 * WG_KEY_LEN], d[SHA1_DIGEST_LEN];
+	uint8_t both[2 * RECORD_PUB_LEN], d[SHA1_DIGEST_LEN];
 
-	memcpy(both, a, WG_KEY_LEN);
-	memcpy(both + WG_KEY_LEN, b, WG_KEY_LEN);
+	memcpy(both, a, RECORD_PUB_LEN);
+	memcpy(both + RECORD_PUB_LEN, b, RECORD_PUB_LEN);
 	sha1(both, sizeof(both), d);
 	hex_encode(out, d, sizeof(d));
 }
 
-void record_write_key(const uint8_t own_pub[WG_KEY_LEN], const uint8_t peer_pub[WG_KEY_LEN],
+void record_write_key(const uint8_t own_pub[RECORD_PUB_LEN], const uint8_t peer_pub[RECORD_PUB_LEN],
 		      char out[RECORD_KEY_HEX_LEN + 1])
 {
 	key_of(own_pub, peer_pub, out);
 }
 
-void record_read_key(const uint8_t own_pub[WG_KEY_LEN], const uint8_t peer_pub[WG_KEY_LEN],
+void record_read_key(const uint8_t own_pub[RECORD_PUB_LEN], const uint8_t peer_pub[RECORD_PUB_LEN],
 		     char out[RECORD_KEY_HEX_LEN + 1])
 {
 	key_of(peer_pub, own_pub, out);
-}
-
-int record_endpoint_format(const union wg_sockaddr *a, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	int n;
-
-	if (a->sa.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip));
-		n = snprintf(buf, len, "%s:%u", ip, ntohs(a->in.sin_port));
-	} else if (a->sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof(ip));
-		n = snprintf(buf, len, "[%s]:%u", ip, ntohs(a->in6.sin6_port));
-	} else {
-		return -EINVAL;
-	}
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-}
-
-/* Copies at most max bytes of untrusted text into out for a message, replacing
- * anything unprintable, so a hostile record cannot inject lines into the log. */
-static const char *quote(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t max = len < outlen - 4 ? len : outlen - 4, j = 0;
-
-	for (size_t i = 0; i < max; i++)
-		out[j++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (max < len)
-		out[j++] = '.', out[j++] = '.', out[j++] = '.';
-	out[j] = '\0';
-	return out;
-}
-
-int record_endpoint_parse(const char *s, size_t len, int family, union wg_sockaddr *out,
-			  struct errbuf *e)
-{
-	char host[INET6_ADDRSTRLEN + 1], q[72];
-	const char *h, *p, *end = s + len;
-	size_t hlen, plen;
-	unsigned long port = 0;
-	union wg_sockaddr a;
-
-	memset(&a, 0, sizeof(a));
-	if (family == AF_INET6) {
-		/* net.JoinHostPort brackets IPv6: "[addr]:port". */
-		const char *close = len ? memchr(s, ']', len) : NULL;
-
-		if (!len || s[0] != '[' || !close || close + 1 >= end || close[1] != ':')
-			return err_set(e, -EINVAL, "'%s' is not [ipv6]:port",
-				       quote(s, len, q, sizeof(q)));
-		h = s + 1, hlen = (size_t)(close - h);
-		p = close + 2;
-	} else {
-		const char *colon = len ? memchr(s, ':', len) : NULL;
-
-		if (!colon)
-			return err_set(e, -EINVAL, "'%s' is not ipv4:port",
-				       quote(s, len, q, sizeof(q)));
-		h = s, hlen = (size_t)(colon - s);
-		p = colon + 1;
-	}
-	plen = (size_t)(end - p);
-	if (!plen || plen > 5)
-		return err_set(e, -EINVAL, "'%s': bad port", quote(s, len, q, sizeof(q)));
-	for (size_t i = 0; i < plen; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return err_set(e, -EINVAL, "'%s': bad port", quote(s, len, q, sizeof(q)));
-		port = port * 10 + (unsigned long)(p[i] - '0');
-	}
-	if (port < 1 || port > 65535)
-		return err_set(e, -EINVAL, "'%s': port %lu out of range 1-65535",
-			       quote(s, len, q, sizeof(q)), port);
-	if (hlen == 0 || hlen >= sizeof(host) || memchr(h, '\0', hlen))
-		goto not_ip;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	/* inet_pton takes literals only (no names, no zone ids, no octal or short IPv4
-	 * forms), which is what Go's net.ParseIP accepts too. */
-	if (family == AF_INET6) {
-		if (inet_pton(AF_INET6, host, &a.in6.sin6_addr) != 1)
-			goto not_ip;
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons((uint16_t)port);
-	} else {
-		if (inet_pton(AF_INET, host, &a.in.sin_addr) != 1)
-			goto not_ip;
-		a.in.sin_family = AF_INET;
-		a.in.sin_port = htons((uint16_t)port);
-	}
-	*out = a;
-	return 0;
-not_ip:
-	return err_set(e, -EINVAL, "'%s': host is not an %s literal", quote(s, len, q, sizeof(q)),
-		       family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
 int record_json_build(const struct record *r, struct strbuf *out)
@@ -141,15 +47,18 @@ int record_json_build(const struct record *r, struct strbuf *out)
 	if (sb_puts(out, "{"))
 		return -ENOMEM;
 	if (r->ipv4.sa.sa_family != AF_UNSPEC) {
-		if (r->ipv4.sa.sa_family != AF_INET || record_endpoint_format(&r->ipv4, ep, sizeof(ep)))
+		if (r->ipv4.sa.sa_family != AF_INET)
 			return -EINVAL;
+		addr_format(&r->ipv4, ep, sizeof(ep));
 		if (sb_printf(out, "\"ipv4\":\"%s\"", ep))
 			return -ENOMEM;
 		sep = ",";
 	}
 	if (r->ipv6.sa.sa_family != AF_UNSPEC) {
-		if (r->ipv6.sa.sa_family != AF_INET6 || record_endpoint_format(&r->ipv6, ep, sizeof(ep)))
+		/* a scope means nothing to the peer (and Go's JoinHostPort form has none) */
+		if (r->ipv6.sa.sa_family != AF_INET6 || r->ipv6.in6.sin6_scope_id)
 			return -EINVAL;
+		addr_format(&r->ipv6, ep, sizeof(ep));
 		if (sb_printf(out, "%s\"ipv6\":\"%s\"", sep, ep))
 			return -ENOMEM;
 		sep = ",";
@@ -166,7 +75,7 @@ int record_json_build(const struct record *r, struct strbuf *out)
 }
 
 static int parse_endpoint_field(const cJSON *obj, const char *name, int family,
-				union wg_sockaddr *out, struct errbuf *e)
+				union sm_addr *out, struct errbuf *e)
 {
 	const cJSON *v;
 	int r;
@@ -176,7 +85,7 @@ static int parse_endpoint_field(const cJSON *obj, const char *name, int family,
 		return err_set(e, -EINVAL, "\"%s\" is not a string", name);
 	if (!v || !*v->valuestring)
 		return 0;
-	r = record_endpoint_parse(v->valuestring, strlen(v->valuestring), family, out, e);
+	r = addr_parse(v->valuestring, strlen(v->valuestring), family, 0, out, e);
 	if (r)
 		return err_prefix(e, r, "\"%s\": ", name);
 	return 0;
@@ -242,7 +151,7 @@ out:
 }
 
 int record_seal_nonce(const uint8_t *plain, size_t len, const uint8_t nonce[RECORD_NONCE_LEN],
-		      const uint8_t peer_pub[WG_KEY_LEN], const uint8_t own_priv[WG_KEY_LEN],
+		      const uint8_t peer_pub[RECORD_PUB_LEN], const uint8_t own_priv[RECORD_PUB_LEN],
 		      char **out_hex, struct errbuf *e)
 {
 	size_t raw_len = RECORD_NONCE_LEN + RECORD_TAG_LEN + len;
@@ -276,8 +185,8 @@ out:
 	return r;
 }
 
-int record_seal(const struct record *rec, const uint8_t peer_pub[WG_KEY_LEN],
-		const uint8_t own_priv[WG_KEY_LEN], char **out_hex, struct errbuf *e)
+int record_seal(const struct record *rec, const uint8_t peer_pub[RECORD_PUB_LEN],
+		const uint8_t own_priv[RECORD_PUB_LEN], char **out_hex, struct errbuf *e)
 {
 	uint8_t nonce[RECORD_NONCE_LEN];
 	struct strbuf sb = { 0 };
@@ -300,8 +209,8 @@ out:
 	return r;
 }
 
-int record_open_raw(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_KEY_LEN],
-		    const uint8_t own_priv[WG_KEY_LEN], uint8_t **plain, size_t *plain_len,
+int record_open_raw(const char *hex, size_t hex_len, const uint8_t peer_pub[RECORD_PUB_LEN],
+		    const uint8_t own_priv[RECORD_PUB_LEN], uint8_t **plain, size_t *plain_len,
 		    struct errbuf *e)
 {
 	uint8_t raw[RECORD_MAX_HEX / 2];
@@ -336,8 +245,8 @@ int record_open_raw(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_K
 	return 0;
 }
 
-int record_open(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_KEY_LEN],
-		const uint8_t own_priv[WG_KEY_LEN], struct record *out, struct errbuf *e)
+int record_open(const char *hex, size_t hex_len, const uint8_t peer_pub[RECORD_PUB_LEN],
+		const uint8_t own_priv[RECORD_PUB_LEN], struct record *out, struct errbuf *e)
 {
 	uint8_t *plain = NULL;
 	size_t len = 0;
@@ -352,10 +261,10 @@ int record_open(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_KEY_L
 	return r;
 }
 
-int record_select(const struct record *r, enum peer_family fam, union wg_sockaddr *out,
+int record_select(const struct record *r, enum peer_family fam, union sm_addr *out,
 		  struct errbuf *e)
 {
-	const union wg_sockaddr *first, *second = NULL;
+	const union sm_addr *first, *second = NULL;
 
 	switch (fam) {
 	case PEER_IPV4: first = &r->ipv4; break;

@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/config.h" /* enum peer_family */
+#include "lib/addr.h"
 #include "lib/util.h"
-#include "wg/wg.h" /* union wg_sockaddr, WG_KEY_LEN */
 
 #define RECORD_KEY_HEX_LEN 40 /* hex of a SHA-1 digest */
+#define RECORD_PUB_LEN 32     /* a Curve25519 public key, as WireGuard's */
 #define RECORD_NONCE_LEN 24   /* crypto_box_NONCEBYTES */
 #define RECORD_TAG_LEN 16     /* crypto_box_MACBYTES */
 /* Our largest plaintext is about 110 bytes; anything far beyond is not a record. */
@@ -28,9 +28,12 @@
 /* A ts further ahead of our clock than this is accepted but worth a warning. */
 #define RECORD_FUTURE_SLACK_SEC 600
 
+/* A peer's `protocol`: which published field is given to WireGuard. */
+enum peer_family { PEER_IPV4 = 0, PEER_IPV6, PEER_PREFER_IPV4, PEER_PREFER_IPV6 };
+
 struct record {
-	union wg_sockaddr ipv4; /* sa_family AF_UNSPEC when absent */
-	union wg_sockaddr ipv6; /* sa_family AF_UNSPEC when absent */
+	union sm_addr ipv4; /* sa_family AF_UNSPEC when absent */
+	union sm_addr ipv6; /* sa_family AF_UNSPEC when absent */
 	int64_t ts;		/* unix seconds; meaningful only with has_ts */
 	bool has_ts;		/* stunmesh-go records carry no ts */
 	/* Ours too: "nat":"symmetric" when the sender's NAT maps the WireGuard port to a
@@ -40,18 +43,10 @@ struct record {
 };
 
 /* Storage keys; out gets RECORD_KEY_HEX_LEN chars and a NUL. */
-void record_write_key(const uint8_t own_pub[WG_KEY_LEN], const uint8_t peer_pub[WG_KEY_LEN],
+void record_write_key(const uint8_t own_pub[RECORD_PUB_LEN], const uint8_t peer_pub[RECORD_PUB_LEN],
 		      char out[RECORD_KEY_HEX_LEN + 1]);
-void record_read_key(const uint8_t own_pub[WG_KEY_LEN], const uint8_t peer_pub[WG_KEY_LEN],
+void record_read_key(const uint8_t own_pub[RECORD_PUB_LEN], const uint8_t peer_pub[RECORD_PUB_LEN],
 		     char out[RECORD_KEY_HEX_LEN + 1]);
-
-/* "a.b.c.d:port" or "[v6]:port" (net.JoinHostPort form). 0, or -EINVAL for other
- * families, -ENOSPC when buf is too small (64 bytes always suffice). */
-int record_endpoint_format(const union wg_sockaddr *a, char *buf, size_t len);
-/* Parses one endpoint string of the given family (AF_INET or AF_INET6): an IP literal
- * (IPv6 in brackets) and a decimal port 1..65535; hostnames and zones are rejected. */
-int record_endpoint_parse(const char *s, size_t len, int family, union wg_sockaddr *out,
-			  struct errbuf *e);
 
 /* Appends the compact JSON plaintext of r to out. 0, -EINVAL (bad address), -ENOMEM. */
 int record_json_build(const struct record *r, struct strbuf *out);
@@ -63,23 +58,23 @@ int record_json_parse(const uint8_t *buf, size_t len, struct record *out, struct
 /* Seals plaintext with the given nonce; *out_hex is a malloc'd NUL-terminated string.
  * Tests use fixed nonces; everything else goes through record_seal. */
 int record_seal_nonce(const uint8_t *plain, size_t len, const uint8_t nonce[RECORD_NONCE_LEN],
-		      const uint8_t peer_pub[WG_KEY_LEN], const uint8_t own_priv[WG_KEY_LEN],
+		      const uint8_t peer_pub[RECORD_PUB_LEN], const uint8_t own_priv[RECORD_PUB_LEN],
 		      char **out_hex, struct errbuf *e);
 /* Builds r's JSON and seals it for the peer with a fresh random nonce. */
-int record_seal(const struct record *r, const uint8_t peer_pub[WG_KEY_LEN],
-		const uint8_t own_priv[WG_KEY_LEN], char **out_hex, struct errbuf *e);
+int record_seal(const struct record *r, const uint8_t peer_pub[RECORD_PUB_LEN],
+		const uint8_t own_priv[RECORD_PUB_LEN], char **out_hex, struct errbuf *e);
 /* Decodes and opens a stored value into plaintext. *plain (malloc'd, not NUL-terminated)
  * and *plain_len are written on success only. */
-int record_open_raw(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_KEY_LEN],
-		    const uint8_t own_priv[WG_KEY_LEN], uint8_t **plain, size_t *plain_len,
+int record_open_raw(const char *hex, size_t hex_len, const uint8_t peer_pub[RECORD_PUB_LEN],
+		    const uint8_t own_priv[RECORD_PUB_LEN], uint8_t **plain, size_t *plain_len,
 		    struct errbuf *e);
 /* record_open_raw + record_json_parse. */
-int record_open(const char *hex, size_t hex_len, const uint8_t peer_pub[WG_KEY_LEN],
-		const uint8_t own_priv[WG_KEY_LEN], struct record *out, struct errbuf *e);
+int record_open(const char *hex, size_t hex_len, const uint8_t peer_pub[RECORD_PUB_LEN],
+		const uint8_t own_priv[RECORD_PUB_LEN], struct record *out, struct errbuf *e);
 
 /* Picks the endpoint to give WireGuard by the peer's protocol: ipv4/ipv6 use only that
  * field, prefer_* fall back to the other. -ENOENT when nothing suitable was published. */
-int record_select(const struct record *r, enum peer_family fam, union wg_sockaddr *out,
+int record_select(const struct record *r, enum peer_family fam, union sm_addr *out,
 		  struct errbuf *e);
 
 /* Per-peer replay guard. A replayed old record (valid box, old content) must not move

@@ -65,7 +65,7 @@ int stun_build_binding_request(uint8_t *buf, size_t cap, const uint8_t txid[STUN
  * address. XOR-MAPPED-ADDRESS masks port and address with the cookie (and the txid,
  * for the rest of an IPv6 address) so NATs that rewrite addresses in payloads miss it. */
 static int parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
-			 struct sockaddr_storage *ss, struct errbuf *e)
+			 union sm_addr *ss, struct errbuf *e)
 {
 	uint16_t port;
 
@@ -77,7 +77,7 @@ static int parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bo
 	memset(ss, 0, sizeof(*ss));
 	switch (v[1]) {
 	case 0x01: {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		struct sockaddr_in *in = &ss->in;
 
 		if (vlen != 8)
 			return err_set(e, -EBADMSG, "IPv4 address attribute of %u bytes", vlen);
@@ -94,7 +94,7 @@ static int parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bo
 		return 0;
 	}
 	case 0x02: {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		struct sockaddr_in6 *in6 = &ss->in6;
 
 		if (vlen != 20)
 			return err_set(e, -EBADMSG, "IPv6 address attribute of %u bytes", vlen);
@@ -128,7 +128,7 @@ static void copy_reason(char *dst, size_t cap, const uint8_t *src, size_t n)
 int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
 			struct stun_response *out, struct errbuf *e)
 {
-	struct sockaddr_storage xor_addr, plain_addr;
+	union sm_addr xor_addr, plain_addr;
 	bool have_xor = false, have_plain = false, have_fp = false, after_mi = false;
 	bool have_error = false;
 	unsigned unknown_required = 0, err_code = 0;

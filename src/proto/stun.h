@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/addr.h"
 #include "lib/util.h"
 
 #define STUN_HEADER_LEN 20
@@ -33,7 +34,7 @@
 #define STUN_FINGERPRINT_XOR 0x5354554eu
 
 struct stun_response {
-	struct sockaddr_storage mapped; /* AF_INET or AF_INET6, port filled in */
+	union sm_addr mapped; /* AF_INET or AF_INET6, port filled in */
 	bool from_xor;			/* XOR-MAPPED-ADDRESS (else RFC 3489 MAPPED-ADDRESS) */
 	bool fingerprint;		/* a FINGERPRINT was present (and matched) */
 	/* Comprehension-required attributes we do not know. RFC 8489 says a client should

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wg/wg.h"
+#include "lib/addr.h"
+#include "lib/util.h"
+#include "wg/wg-model.h"
 
 #define WG_UAPI_DIR "/var/run/wireguard"
 /* One reply bounds memory: about 200 bytes per peer in UAPI text, so 16 MiB is far
@@ -20,18 +22,10 @@
 /* One change to one existing peer; fields left at their "unchanged" value are not sent. */
 struct wg_peer_update {
 	uint8_t public_key[WG_KEY_LEN];
-	const union wg_sockaddr *endpoint; /* NULL: unchanged */
+	const union sm_addr *endpoint; /* NULL: unchanged */
 	int keepalive;			   /* seconds 0..65535, -1: unchanged */
 	bool known; /* the caller just saw the peer on the device: skip the lookup */
 };
-
-/* Allocation helpers shared by both parsers. wg_device_add_peer appends a zeroed peer
- * and returns it (NULL on -ENOMEM); *cap tracks the array's capacity. */
-struct wg_device *wg_device_new(void);
-struct wg_peer *wg_device_add_peer(struct wg_device *dev, size_t *cap);
-/* Plain decimal over (s, n): no sign, spaces or "+" (which strtoul would accept), at
- * most max. 0 or -EINVAL. */
-int wg_parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out);
 
 /* ---- UAPI (text: wg-uapi-text.c, socket: wg-uapi.c) ---- */
 

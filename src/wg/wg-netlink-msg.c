@@ -96,7 +96,7 @@ enum {
 	HAVE_TX = 1U << 5,
 };
 
-static int parse_endpoint(const struct nla *a, union wg_sockaddr *ep)
+static int parse_endpoint(const struct nla *a, union sm_addr *ep)
 {
 	sa_family_t fam;
 

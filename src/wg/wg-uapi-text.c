@@ -65,7 +65,7 @@ static int get_line(struct wg_device *dev, size_t *cap, struct wg_peer **peer, c
 	if (key_is(k, klen, "endpoint")) {
 		if (!p)
 			return err_set(e, -EPROTO, "endpoint before any peer");
-		if (wg_endpoint_parse(v, vlen, &p->endpoint))
+		if (addr_parse(v, vlen, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &p->endpoint, NULL))
 			return err_set(e, -EPROTO, "bad endpoint");
 		p->flags |= WG_PEER_HAS_ENDPOINT;
 		return 0;
@@ -198,7 +198,7 @@ int wg_uapi_parse_set(const uint8_t *buf, size_t len, struct errbuf *e)
 
 int wg_uapi_format_set(struct strbuf *s, const struct wg_peer_update *u)
 {
-	char hex[2 * WG_KEY_LEN + 1], ep[WG_ENDPOINT_STR_LEN];
+	char hex[2 * WG_KEY_LEN + 1], ep[ADDR_STR_LEN];
 	int r;
 
 	if (u->keepalive < -1 || u->keepalive > UINT16_MAX)
@@ -210,7 +210,7 @@ int wg_uapi_format_set(struct strbuf *s, const struct wg_peer_update *u)
 	if (!r && u->endpoint) {
 		if (u->endpoint->sa.sa_family != AF_INET && u->endpoint->sa.sa_family != AF_INET6)
 			return -EINVAL;
-		wg_endpoint_format(u->endpoint, ep, sizeof(ep));
+		addr_format(u->endpoint, ep, sizeof(ep));
 		r = sb_printf(s, "endpoint=%s\n", ep);
 	}
 	if (!r && u->keepalive >= 0)

@@ -80,7 +80,7 @@ static int set_peer(const char *name, enum wg_backend_kind kind, const struct wg
 }
 
 int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
-		    const union wg_sockaddr *endpoint, struct errbuf *e)
+		    const union sm_addr *endpoint, struct errbuf *e)
 {
 	struct wg_peer_update u = { .endpoint = endpoint, .keepalive = -1 };
 
@@ -91,7 +91,7 @@ int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t p
 }
 
 int wg_update_peer(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
-		   const union wg_sockaddr *endpoint, int keepalive, bool known, struct errbuf *e)
+		   const union sm_addr *endpoint, int keepalive, bool known, struct errbuf *e)
 {
 	struct wg_peer_update u = { .endpoint = endpoint, .keepalive = keepalive, .known = known };
 

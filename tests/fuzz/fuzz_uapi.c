@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf e;
 
 	if (wg_uapi_parse_get(data, size, "fuzz0", &dev, &e) == 0) {
-		char buf[WG_ENDPOINT_STR_LEN];
+		char buf[ADDR_STR_LEN];
 
 		for (size_t i = 0; i < dev->n_peers; i++)
-			wg_endpoint_format(&dev->peers[i].endpoint, buf, sizeof(buf));
+			addr_format(&dev->peers[i].endpoint, buf, sizeof(buf));
 		wg_device_free(dev);
 	}
 	wg_uapi_parse_set(data, size, &e);

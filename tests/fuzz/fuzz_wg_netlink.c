@@ -34,10 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = wg_nl_dump_feed(&d, data + split, size - split, &e);
 	if (r == 1 && d.error == 0) {
 		struct wg_device *dev = wg_nl_dump_take(&d);
-		char buf[WG_ENDPOINT_STR_LEN];
+		char buf[ADDR_STR_LEN];
 
 		for (size_t i = 0; i < dev->n_peers; i++)
-			wg_endpoint_format(&dev->peers[i].endpoint, buf, sizeof(buf));
+			addr_format(&dev->peers[i].endpoint, buf, sizeof(buf));
 		wg_device_free(dev);
 	}
 	wg_nl_dump_free(&d);

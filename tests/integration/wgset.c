@@ -49,9 +49,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[3], "endpoint")) {
-		union wg_sockaddr ep;
+		union sm_addr ep;
 
-		if (wg_endpoint_parse(argv[4], strlen(argv[4]), &ep)) {
+		if (addr_parse(argv[4], strlen(argv[4]), AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL)) {
 			fprintf(stderr, "wgset: bad endpoint '%s'\n", argv[4]);
 			return 2;
 		}

@@ -17,7 +17,7 @@
 #define MS 1000
 
 struct fake_io {
-	struct sockaddr_storage dst[32];
+	union sm_addr dst[32];
 	uint8_t txid[32][STUN_TXID_LEN];
 	size_t n;
 	int fail_with; /* returned by send when != 0 */
@@ -41,9 +41,9 @@ static int fake_send(void *ctx, const struct sockaddr *dst, const uint8_t *buf, 
 	return 0;
 }
 
-static struct sockaddr_storage addr(const char *ip, uint16_t port)
+static union sm_addr addr(const char *ip, uint16_t port)
 {
-	struct sockaddr_storage ss;
+	union sm_addr ss;
 	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 
@@ -106,7 +106,7 @@ static void test_first_answers(void **state)
 	char *sv[] = { "203.0.113.10:3478", "198.51.100.10:3478" };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage from = addr("203.0.113.10", 3478), m;
+	union sm_addr from = addr("203.0.113.10", 3478), m;
 	uint8_t b[64];
 	char s[64];
 	size_t len;
@@ -114,7 +114,7 @@ static void test_first_answers(void **state)
 	(void)state;
 	start(&d, &f, sv, 2, false);
 	assert_int_equal(f.n, 1);
-	assert_true(discover_addr_equal(&f.dst[0], &from));
+	assert_true(addr_equal(&f.dst[0], &from));
 	assert_int_equal(discover_next_timeout(&d), 250 * MS);
 	assert_int_equal(discover_result(&d, &m), -EINPROGRESS);
 
@@ -122,7 +122,7 @@ static void test_first_answers(void **state)
 	discover_feed(&d, &from, b, len, 12 * MS);
 	assert_true(discover_done(&d));
 	assert_int_equal(discover_result(&d, &m), 0);
-	discover_fmt_addr(&m, s, sizeof(s));
+	addr_format(&m, s, sizeof(s));
 	assert_string_equal(s, "203.0.113.1:40000");
 	assert_int_equal(d.servers[0].state, DS_OK);
 	assert_int_equal(d.servers[0].rtt_us, 12 * MS);
@@ -138,7 +138,7 @@ static void test_schedule_and_failover(void **state)
 	static const int64_t sends_at[] = { 0, 250, 750, 1750 };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage second = addr("198.51.100.10", 3479), m;
+	union sm_addr second = addr("198.51.100.10", 3479), m;
 	uint8_t b[64];
 
 	(void)state;
@@ -159,12 +159,12 @@ static void test_schedule_and_failover(void **state)
 	assert_string_equal(d.servers[0].error, "no answer to 4 requests in 3.0 s");
 	/* The second server is asked at once, with a fresh transaction id. */
 	assert_int_equal(f.n, 5);
-	assert_true(discover_addr_equal(&f.dst[4], &second));
+	assert_true(addr_equal(&f.dst[4], &second));
 	assert_memory_not_equal(f.txid[4], f.txid[0], STUN_TXID_LEN);
 	/* A late answer from the first server does not count any more. */
 	response(b, f.txid[0], "203.0.113.1", 51820);
 	{
-		struct sockaddr_storage first = addr("203.0.113.10", 3478);
+		union sm_addr first = addr("203.0.113.10", 3478);
 
 		discover_feed(&d, &first, b, 32, 3001 * MS);
 	}
@@ -186,9 +186,9 @@ static void test_only_the_right_reply(void **state)
 	char *sv[] = { "203.0.113.10:3478" };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage srv = addr("203.0.113.10", 3478);
-	struct sockaddr_storage wrong_port = addr("203.0.113.10", 3479);
-	struct sockaddr_storage wrong_ip = addr("203.0.113.11", 3478), m;
+	union sm_addr srv = addr("203.0.113.10", 3478);
+	union sm_addr wrong_port = addr("203.0.113.10", 3479);
+	union sm_addr wrong_ip = addr("203.0.113.11", 3478), m;
 	uint8_t b[64], other[12];
 	char s[64];
 
@@ -211,7 +211,7 @@ static void test_only_the_right_reply(void **state)
 	response(b, f.txid[0], "192.0.2.77", 51820);
 	discover_feed(&d, &srv, b, 32, 400 * MS);
 	assert_int_equal(discover_result(&d, &m), 0);
-	discover_fmt_addr(&m, s, sizeof(s));
+	addr_format(&m, s, sizeof(s));
 	assert_string_equal(s, "192.0.2.77:51820");
 	/* RTT from the latest transmission (at 250 ms). */
 	assert_int_equal(d.servers[0].rtt_us, 150 * MS);
@@ -223,7 +223,7 @@ static void test_error_response_moves_on(void **state)
 	char *sv[] = { "203.0.113.10:3478", "198.51.100.10:3478" };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage srv = addr("203.0.113.10", 3478);
+	union sm_addr srv = addr("203.0.113.10", 3478);
 	uint8_t b[64] = { 0x01, 0x11, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42 };
 	static const uint8_t ec[12] = { 0x00, 0x09, 0x00, 0x08, 0, 0, 5, 0, 'B', 'u', 's', 'y' };
 
@@ -244,8 +244,8 @@ static void test_query_all(void **state)
 	char *sv[] = { "203.0.113.10:3478", "198.51.100.10:3478", "203.0.113.20:3478" };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage s0 = addr("203.0.113.10", 3478);
-	struct sockaddr_storage s1 = addr("198.51.100.10", 3478), m;
+	union sm_addr s0 = addr("203.0.113.10", 3478);
+	union sm_addr s1 = addr("198.51.100.10", 3478), m;
 	uint8_t b[64];
 	char s[64];
 
@@ -264,9 +264,9 @@ static void test_query_all(void **state)
 	assert_int_equal(d.servers[2].state, DS_FAILED);
 	/* The result is the first answer; the others stay readable for diagnostics. */
 	assert_int_equal(discover_result(&d, &m), 0);
-	discover_fmt_addr(&m, s, sizeof(s));
+	addr_format(&m, s, sizeof(s));
 	assert_string_equal(s, "203.0.113.1:1000");
-	discover_fmt_addr(&d.servers[1].mapped, s, sizeof(s));
+	addr_format(&d.servers[1].mapped, s, sizeof(s));
 	assert_string_equal(s, "203.0.113.1:2000");
 	assert_string_equal(discover_error(&d), "");
 	discover_free(&d);
@@ -332,21 +332,21 @@ static void test_hostport(void **state)
 	struct errbuf e = { "" };
 
 	(void)state;
-	assert_int_equal(resolve_split_hostport("stun.l.google.com:19302", h, sizeof(h), &port,
+	assert_int_equal(addr_split_hostport("stun.l.google.com:19302", strlen("stun.l.google.com:19302"), h, sizeof(h), &port,
 						&e), 0);
 	assert_string_equal(h, "stun.l.google.com");
 	assert_int_equal(port, 19302);
-	assert_int_equal(resolve_split_hostport("[2001:db8::1]:3478", h, sizeof(h), &port, &e),
+	assert_int_equal(addr_split_hostport("[2001:db8::1]:3478", strlen("[2001:db8::1]:3478"), h, sizeof(h), &port, &e),
 			 0);
 	assert_string_equal(h, "2001:db8::1");
-	assert_int_equal(resolve_split_hostport("[2001:db8::1]", h, sizeof(h), &port, &e),
+	assert_int_equal(addr_split_hostport("[2001:db8::1]", strlen("[2001:db8::1]"), h, sizeof(h), &port, &e),
 			 -EINVAL);
-	assert_int_equal(resolve_split_hostport(":3478", h, sizeof(h), &port, &e), -EINVAL);
-	assert_int_equal(resolve_split_hostport("a:65536", h, sizeof(h), &port, &e), -EINVAL);
-	assert_int_equal(resolve_split_hostport("a:-1", h, sizeof(h), &port, &e), -EINVAL);
-	assert_int_equal(resolve_split_hostport("a:12x", h, sizeof(h), &port, &e), -EINVAL);
-	assert_int_equal(resolve_split_hostport("a:", h, sizeof(h), &port, &e), -EINVAL);
-	assert_int_equal(resolve_split_hostport("abcdefgh:1", h, 8, &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport(":3478", strlen(":3478"), h, sizeof(h), &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport("a:65536", strlen("a:65536"), h, sizeof(h), &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport("a:-1", strlen("a:-1"), h, sizeof(h), &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport("a:12x", strlen("a:12x"), h, sizeof(h), &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport("a:", strlen("a:"), h, sizeof(h), &port, &e), -EINVAL);
+	assert_int_equal(addr_split_hostport("abcdefgh:1", strlen("abcdefgh:1"), h, 8, &port, &e), -EINVAL);
 }
 
 /* A name from /etc/hosts goes through getaddrinfo_a() and the poll timer; no DNS. */
@@ -355,7 +355,7 @@ static void test_name_lookup(void **state)
 	char *sv[] = { "localhost:3478" };
 	struct discover d;
 	struct fake_io f;
-	struct sockaddr_storage want = addr("127.0.0.1", 3478);
+	union sm_addr want = addr("127.0.0.1", 3478);
 	int64_t now = 0;
 
 	(void)state;
@@ -367,7 +367,7 @@ static void test_name_lookup(void **state)
 		discover_on_timeout(&d, now);
 	}
 	assert_int_equal(f.n, 1);
-	assert_true(discover_addr_equal(&f.dst[0], &want));
+	assert_true(addr_equal(&f.dst[0], &want));
 	discover_free(&d);
 }
 

@@ -24,9 +24,9 @@ static int64_t unix_at(const struct clock *c)
 	return U0 + (c->ms - T0) / 1000;
 }
 
-static union wg_sockaddr ep(const char *ip, uint16_t port)
+static union sm_addr ep(const char *ip, uint16_t port)
 {
-	union wg_sockaddr a;
+	union sm_addr a;
 
 	memset(&a, 0, sizeof(a));
 	a.in.sin_family = AF_INET;
@@ -35,7 +35,7 @@ static union wg_sockaddr ep(const char *ip, uint16_t port)
 	return a;
 }
 
-static struct wg_peer sample(const union wg_sockaddr *e, int64_t hs, uint64_t rx, uint64_t tx,
+static struct wg_peer sample(const union sm_addr *e, int64_t hs, uint64_t rx, uint64_t tx,
 			     uint16_t ka)
 {
 	struct wg_peer w;
@@ -91,7 +91,7 @@ static void test_endpoint_punch_connect(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.7", 40000);
+	union sm_addr e = ep("203.0.113.7", 40000);
 	struct wg_peer w;
 	unsigned act;
 
@@ -140,7 +140,7 @@ static void test_higher_key_defers_punch(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.8", 51820);
+	union sm_addr e = ep("203.0.113.8", 51820);
 	unsigned act;
 
 	(void)state;
@@ -164,7 +164,7 @@ static void test_punch_gives_up_keepalive(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.9", 1234);
+	union sm_addr e = ep("203.0.113.9", 1234);
 
 	(void)state;
 	setup(&f, &p, &c, false);
@@ -189,7 +189,7 @@ static void test_connected_goes_stale_and_heals(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.10", 40000), e2 = ep("203.0.113.110", 40001);
+	union sm_addr e = ep("203.0.113.10", 40000), e2 = ep("203.0.113.110", 40001);
 	struct wg_peer w;
 	uint64_t rx = 1000, tx = 1000;
 	unsigned act;
@@ -258,7 +258,7 @@ static void test_idle_is_not_stale(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.11", 40000);
+	union sm_addr e = ep("203.0.113.11", 40000);
 	struct wg_peer w;
 
 	(void)state;
@@ -293,7 +293,7 @@ static void test_idle_then_send(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.16", 40000);
+	union sm_addr e = ep("203.0.113.16", 40000);
 	struct wg_peer w;
 	int64_t hs;
 
@@ -326,7 +326,7 @@ static void test_roaming_and_inbound(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000),
+	union sm_addr rec = ep("203.0.113.12", 40000), roamed = ep("203.0.113.112", 40000),
 			  moved = ep("203.0.113.113", 40001);
 	struct wg_peer w;
 	int64_t hs;
@@ -371,7 +371,7 @@ static void test_device_lost_endpoint(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.13", 40000);
+	union sm_addr e = ep("203.0.113.13", 40000);
 	struct wg_peer w;
 
 	(void)state;
@@ -394,7 +394,7 @@ static void test_device_reset_between_samples(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.15", 40000);
+	union sm_addr e = ep("203.0.113.15", 40000);
 	struct wg_peer w;
 	unsigned act;
 
@@ -428,7 +428,7 @@ static void test_stale_stays_until_traffic(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.17", 40000);
+	union sm_addr e = ep("203.0.113.17", 40000);
 	struct wg_peer w;
 	uint64_t rx = 500, tx = 500;
 	int64_t hs;
@@ -467,7 +467,7 @@ static void test_newer_record_pokes(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.18", 40000);
+	union sm_addr e = ep("203.0.113.18", 40000);
 	struct wg_peer w;
 	int64_t hs;
 
@@ -507,7 +507,7 @@ static void test_moved_peer_followed_after_silence(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.20", 40000), e2 = ep("203.0.113.120", 40000),
+	union sm_addr e = ep("203.0.113.20", 40000), e2 = ep("203.0.113.120", 40000),
 			  old = ep("203.0.113.99", 40000);
 	struct wg_peer w;
 	int64_t hs;
@@ -547,7 +547,7 @@ static void test_leftover_keepalive(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.19", 40000);
+	union sm_addr e = ep("203.0.113.19", 40000);
 	struct wg_peer w;
 
 	(void)state;
@@ -581,7 +581,7 @@ static void test_no_fast_punch(void **state)
 	struct peer_fsm f;
 	struct peer_params p;
 	struct clock c;
-	union wg_sockaddr e = ep("203.0.113.14", 40000);
+	union sm_addr e = ep("203.0.113.14", 40000);
 
 	(void)state;
 	setup(&f, &p, &c, false);

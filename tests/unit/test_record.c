@@ -130,7 +130,7 @@ static void test_vectors_seal(void **state)
 	}
 }
 
-static void sa4(union wg_sockaddr *a, const char *ip, uint16_t port)
+static void sa4(union sm_addr *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->in.sin_family = AF_INET;
@@ -138,7 +138,7 @@ static void sa4(union wg_sockaddr *a, const char *ip, uint16_t port)
 	assert_int_equal(inet_pton(AF_INET, ip, &a->in.sin_addr), 1);
 }
 
-static void sa6(union wg_sockaddr *a, const char *ip, uint16_t port)
+static void sa6(union sm_addr *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->in6.sin6_family = AF_INET6;
@@ -229,9 +229,9 @@ static void test_own_round_trip(void **state)
 	assert_int_equal(record_open(hex, strlen(hex), dev_pub, peer_priv, &got, &e), 0);
 	assert_true(got.has_ts);
 	assert_int_equal(got.ts, 1764130000);
-	assert_int_equal(record_endpoint_format(&got.ipv4, ep, sizeof(ep)), 0);
+	addr_format(&got.ipv4, ep, sizeof(ep));
 	assert_string_equal(ep, "203.0.113.7:51820");
-	assert_int_equal(record_endpoint_format(&got.ipv6, ep, sizeof(ep)), 0);
+	addr_format(&got.ipv6, ep, sizeof(ep));
 	assert_string_equal(ep, "[2001:db8::7]:51820");
 	free(hex);
 	free(hex2);
@@ -251,7 +251,7 @@ static void test_vectors_parse(void **state)
 	assert_int_equal(got.ipv4.sa.sa_family, AF_INET);
 	assert_int_equal(got.ipv6.sa.sa_family, AF_UNSPEC);
 	assert_false(got.has_ts);
-	assert_int_equal(record_endpoint_format(&got.ipv4, ep, sizeof(ep)), 0);
+	addr_format(&got.ipv4, ep, sizeof(ep));
 	assert_string_equal(ep, "203.0.113.7:51820");
 	assert_int_equal(record_open(vectors[3].sealed, strlen(vectors[3].sealed), dev_pub,
 				     peer_priv, &got, &e),
@@ -277,7 +277,7 @@ static void test_json_parse_rules(void **state)
 				   "\"ipv4\":\"203.0.113.1:2\", \"Ipv6\":null, \"TS\": 5 }\n",
 				   &r, &e),
 			 0);
-	assert_int_equal(record_endpoint_format(&r.ipv4, ep, sizeof(ep)), 0);
+	addr_format(&r.ipv4, ep, sizeof(ep));
 	assert_string_equal(ep, "203.0.113.1:2");
 	assert_int_equal(r.ipv6.sa.sa_family, AF_UNSPEC);
 	assert_true(r.has_ts);
@@ -294,7 +294,7 @@ static void test_json_parse_rules(void **state)
 	assert_false(r.has_ts);
 	/* IPv6 forms inet_pton and Go both take. */
 	assert_int_equal(parse_str("{\"ipv6\":\"[2001:DB8:0:0:0:0:0:1]:65535\"}", &r, &e), 0);
-	assert_int_equal(record_endpoint_format(&r.ipv6, ep, sizeof(ep)), 0);
+	addr_format(&r.ipv6, ep, sizeof(ep));
 	assert_string_equal(ep, "[2001:db8::1]:65535");
 
 	static const char *bad[] = {
@@ -436,7 +436,7 @@ static void test_malformed_values(void **state)
 static void test_select(void **state)
 {
 	struct record r;
-	union wg_sockaddr out;
+	union sm_addr out;
 	struct errbuf e;
 
 	(void)state;

@@ -260,7 +260,7 @@ static void test_record_through_store(void **state)
 	uint8_t dev_priv[32], dev_pub[32], peer_priv[32], peer_pub[32];
 	char wkey[RECORD_KEY_HEX_LEN + 1], rkey[RECORD_KEY_HEX_LEN + 1], *hex = NULL;
 	struct record rec, got;
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	struct errbuf e;
 
 	assert_true(sodium_init() >= 0);

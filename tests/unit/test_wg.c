@@ -65,7 +65,7 @@ static void test_not_wireguard(void **state)
 
 static void test_set_bad_endpoint(void **state)
 {
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	struct errbuf e;
 	uint8_t key[WG_KEY_LEN] = { 0 };
 

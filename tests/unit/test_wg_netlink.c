@@ -238,7 +238,7 @@ static void test_recorded_kernel_dump(void **state)
 	struct wg_nl_dump d;
 	struct wg_device *dev;
 	struct errbuf e = { "" };
-	char b64[WG_KEY_B64_LEN], want[WG_ENDPOINT_STR_LEN], got[WG_ENDPOINT_STR_LEN];
+	char b64[WG_KEY_B64_LEN], want[ADDR_STR_LEN], got[ADDR_STR_LEN];
 	uint16_t fam = 0;
 
 	(void)state;
@@ -267,7 +267,7 @@ static void test_recorded_kernel_dump(void **state)
 			snprintf(want, sizeof(want), "[2001:db8::%x]:%u", i, 1000 + i);
 		else
 			snprintf(want, sizeof(want), "198.51.100.%u:%u", i, 1000 + i);
-		wg_endpoint_format(&p->endpoint, got, sizeof(got));
+		addr_format(&p->endpoint, got, sizeof(got));
 		assert_string_equal(got, want);
 		assert_int_equal(p->persistent_keepalive, i % 3 ? 0 : i);
 		assert_int_equal(p->last_handshake_sec, 0);
@@ -538,7 +538,7 @@ static int dev_cb(const struct nlattr *a, void *data)
 static void test_build_set(void **state)
 {
 	struct wg_peer_update u = { .keepalive = -1 };
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	uint8_t buf[512];
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	struct genlmsghdr *g;
@@ -547,7 +547,7 @@ static void test_build_set(void **state)
 
 	(void)state;
 	peer_key(u.public_key, 9);
-	assert_int_equal(wg_endpoint_parse("[2001:db8::5]:51820", 19, &ep), 0);
+	assert_int_equal(addr_parse("[2001:db8::5]:51820", 19, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL), 0);
 	u.endpoint = &ep;
 	len = wg_nl_build_set(buf, sizeof(buf), FAM, 77, "wg0", &u);
 	assert_true(len > 0);

@@ -68,11 +68,11 @@ static void key_b64_equal(const uint8_t *key, const char *want)
 	assert_string_equal(b64, want);
 }
 
-static void ep_equal(const union wg_sockaddr *ep, const char *want)
+static void ep_equal(const union sm_addr *ep, const char *want)
 {
-	char buf[WG_ENDPOINT_STR_LEN];
+	char buf[ADDR_STR_LEN];
 
-	wg_endpoint_format(ep, buf, sizeof(buf));
+	addr_format(ep, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -246,32 +246,32 @@ static void test_endpoint_text(void **state)
 		"2001:db8::1:5", "[2001:db8::1]", "[2001:db8::1]5", "[]:1", "[2001:db8::1%eth0]:1",
 		"[192.0.2.1]:1", "192.0.2.1:+1",
 	};
-	union wg_sockaddr sa;
-	char buf[WG_ENDPOINT_STR_LEN];
+	union sm_addr sa;
+	char buf[ADDR_STR_LEN];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
-		assert_int_equal(wg_endpoint_parse(good[i], strlen(good[i]), &sa), 0);
-		wg_endpoint_format(&sa, buf, sizeof(buf));
+		assert_int_equal(addr_parse(good[i], strlen(good[i]), AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &sa, NULL), 0);
+		addr_format(&sa, buf, sizeof(buf));
 		assert_string_equal(buf, good[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (wg_endpoint_parse(bad[i], strlen(bad[i]), &sa) != -EINVAL)
+		if (addr_parse(bad[i], strlen(bad[i]), AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &sa, NULL) != -EINVAL)
 			fail_msg("'%s' parsed", bad[i]);
 	memset(&sa, 0, sizeof(sa));
-	wg_endpoint_format(&sa, buf, sizeof(buf));
+	addr_format(&sa, buf, sizeof(buf));
 	assert_string_equal(buf, "(none)");
 }
 
 static void test_format_set(void **state)
 {
 	struct wg_peer_update u = { .keepalive = -1 };
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	struct strbuf s = { 0 };
 
 	(void)state;
 	memset(u.public_key, 0xab, sizeof(u.public_key));
-	assert_int_equal(wg_endpoint_parse("[2001:db8::2]:4500", 18, &ep), 0);
+	assert_int_equal(addr_parse("[2001:db8::2]:4500", 18, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL), 0);
 	u.endpoint = &ep;
 	assert_int_equal(wg_uapi_format_set(&s, &u), 0);
 	assert_string_equal(s.buf, "set=1\npublic_key=abababababababababababababababababababababababababababababababab\n"
@@ -385,7 +385,7 @@ static void test_io_get_and_set(void **state)
 {
 	struct wg_peer_update u = { .keepalive = 25 };
 	struct wg_device *dev = NULL;
-	union wg_sockaddr ep;
+	union sm_addr ep;
 	struct errbuf e = { "" };
 	struct fake fk;
 
@@ -402,7 +402,7 @@ static void test_io_get_and_set(void **state)
 	assert_string_equal(fake_requests(&fk), "get=1\n\nget=1\n\n");
 
 	memcpy(u.public_key, dev->peers[1].public_key, WG_KEY_LEN);
-	assert_int_equal(wg_endpoint_parse("203.0.113.9:4444", 16, &ep), 0);
+	assert_int_equal(addr_parse("203.0.113.9:4444", 16, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL), 0);
 	u.endpoint = &ep;
 	assert_int_equal(wg_uapi_set_peer(fk.path, "smt0", &u, &e), 0);
 	assert_string_equal(fake_requests(&fk),
