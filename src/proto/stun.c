@@ -82,8 +82,8 @@ int stun_build_change_request(uint8_t *buf, size_t cap, const uint8_t txid[STUN_
 /* MAPPED-ADDRESS and XOR-MAPPED-ADDRESS share a layout: reserved byte, family, port,
  * address. XOR-MAPPED-ADDRESS masks port and address with the cookie (and the txid,
  * for the rest of an IPv6 address) so NATs that rewrite addresses in payloads miss it. */
-static int parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
-			 struct sockaddr_storage *ss, struct errbuf *e)
+int stun_parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
+		       struct sockaddr_storage *ss, struct errbuf *e)
 {
 	uint16_t port;
 
@@ -212,14 +212,14 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 			after_mi = true;
 		} else if (at == STUN_ATTR_XOR_MAPPED_ADDRESS) {
 			if (!have_xor) {
-				r = parse_address(v, alen, buf, true, &xor_addr, e);
+				r = stun_parse_address(v, alen, buf, true, &xor_addr, e);
 				if (r)
 					return err_prefix(e, r, "XOR-MAPPED-ADDRESS: ");
 				have_xor = true;
 			}
 		} else if (at == STUN_ATTR_MAPPED_ADDRESS) {
 			if (!have_plain) {
-				r = parse_address(v, alen, buf, false, &plain_addr, e);
+				r = stun_parse_address(v, alen, buf, false, &plain_addr, e);
 				if (r)
 					return err_prefix(e, r, "MAPPED-ADDRESS: ");
 				have_plain = true;
@@ -229,7 +229,7 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 			bool is_other = at == STUN_ATTR_OTHER_ADDRESS;
 
 			if (!(is_other ? have_other : have_origin)) {
-				r = parse_address(v, alen, buf, false, is_other ? &other : &origin, e);
+				r = stun_parse_address(v, alen, buf, false, is_other ? &other : &origin, e);
 				if (r)
 					return err_prefix(e, r, "%s: ",
 							  is_other ? "OTHER-ADDRESS" : "RESPONSE-ORIGIN");

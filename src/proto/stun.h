@@ -82,6 +82,12 @@ int stun_build_change_request(uint8_t *buf, size_t cap, const uint8_t txid[STUN_
 int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
 			struct stun_response *out, struct errbuf *e);
 
+/* One address attribute's value (MAPPED-ADDRESS layout: reserved, family, port,
+ * address), XOR'ed with the cookie and txid of the message header hdr when xor is set
+ * (XOR-MAPPED-ADDRESS and TURN's XOR-PEER-/XOR-RELAYED-ADDRESS). 0 or -EBADMSG. */
+int stun_parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
+		       struct sockaddr_storage *ss, struct errbuf *e);
+
 /* CRC-32 as used by FINGERPRINT (ISO-HDLC: reflected 0xEDB88320, init and xorout ~0). */
 uint32_t stun_crc32(const uint8_t *buf, size_t len);
 
