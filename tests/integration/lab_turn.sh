@@ -4,7 +4,10 @@
 # second one with the REST API shared secret, on the internet side; a client behind a
 # symmetric NAT (site 1) allocates a relay with coturn's own turnutils_uclient and its
 # messages come back from an echo peer (turnutils_peer) through the relay. A wrong
-# password gets no allocation. Lab "trn": namespaces sm-trn-*.
+# password gets no allocation. Then the same through stunmesh's own codec
+# (build/tools/turn_client: 401 challenge, long-term and REST-API credentials,
+# CreatePermission, ChannelBind, ChannelData and Send/Data indications, 438 stale nonce,
+# Refresh to delete). Lab "trn": namespaces sm-trn-*.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib.sh
@@ -55,6 +58,52 @@ check "REST API: a time-limited credential from the shared secret relays all 10"
 uclient $REST -u "$LAB_TURN_USER" -W not-the-secret
 check "REST API: a credential from another secret gets no allocation" \
 	eval 'echo "$out" | grep -q "Cannot complete Allocation" && ! relayed_all'
+# Our codec (proto/turn) against the same servers. Peers: udp-probe echo listeners.
+TOOL=build/tools/turn_client
+PROBE="python3 $PWD/tests/integration/helpers/udp-probe.py"
+if [ -x $TOOL ]; then
+	lab_bg stun echo1 $PROBE listen $PEER 4001
+	lab_bg stun echo2 $PROBE listen $PEER 4002
+	lab_wait 5 sh -c "ip netns exec sm-$LAB-stun ss -Huln 'sport = :4002' | grep -q 4002"
+	tool() { # SERVER ENV... -- runs turn_client from site 1's host; output in $out, exit in $rc
+		_srv=$1
+		shift
+		out=$(timeout 40 ip netns exec "sm-$LAB-h1" env "$@" $TOOL ${STALE:+--stale-wait $STALE} \
+			"$_srv:3478" "$LAB_TURN_USER" $PEER:4001 $PEER:4002 2>&1)
+		rc=$?
+		echo "$out" | sed 's/^/#   /'
+	}
+	has() { echo "$out" | grep -q -- "$1"; }
+	tool $LT TURN_PASSWORD="$LAB_TURN_PASS"
+	check "codec, long-term: 401 challenge with realm $LAB_TURN_REALM" has "challenge: 401 realm $LAB_TURN_REALM"
+	check "codec, long-term: allocation relayed from $LT, its MESSAGE-INTEGRITY checked" \
+		has "allocate: relayed $LT:4.* (integrity checked)"
+	check "codec, long-term: CreatePermission and ChannelBind accepted" \
+		eval 'has "permission: created" && has "channel-bind: 0x4000 bound"'
+	check "codec, long-term: ChannelData out and back through the relay" has "channel: ChannelData"
+	check "codec, long-term: the peer saw it come from the relayed address" \
+		grep -q "^got via-channel from $LT:" "$LAB_DIR/echo1.log"
+	check "codec, long-term: Send indication out, Data indication back" has "send: Send indication"
+	check "codec, long-term: Refresh with lifetime 0 deletes the allocation; exit 0" \
+		eval 'has "delete: allocation released" && [ $rc -eq 0 ]'
+	tool $LT TURN_PASSWORD=not-the-password
+	check "codec, long-term: a wrong password is refused (exit 3, error 401 named)" \
+		eval '[ $rc -eq 3 ] && has "allocate: error 401"'
+	tool $REST TURN_SECRET="$LAB_TURN_SECRET"
+	check "codec, REST API: time-limited credentials relay and clean up (exit 0)" \
+		eval 'has "credentials: REST API username [0-9]*:$LAB_TURN_USER" && has "channel: ChannelData" && [ $rc -eq 0 ]'
+	tool $REST TURN_SECRET=not-the-secret
+	check "codec, REST API: a credential from another secret is refused (exit 3)" [ $rc -eq 3 ]
+	# nonces that go stale after 3 s: the Refresh after 5 s gets a 438 and is repeated
+	LAB_TURN_EXTRA="--stale-nonce=3" lab_turn_start stale 198.51.100.22 lt ||
+		nok "coturn with --stale-nonce=3 starts"
+	STALE=5 tool 198.51.100.22 TURN_PASSWORD="$LAB_TURN_PASS"
+	check "codec: a stale nonce (438) is answered with the new nonce and the Refresh succeeds" \
+		eval 'has "refresh: 438 stale nonce answered with the new one" && [ $rc -eq 0 ]'
+else
+	nok "build/tools/turn_client is built (make build/tools/turn_client)"
+fi
+
 check "both coturn servers still running" \
 	eval 'kill -0 "$(cat "$LAB_DIR/turn-lt.pid")" && kill -0 "$(cat "$LAB_DIR/turn-rest.pid")"'
 check "coturn's logs hold neither the password nor the secret" \
