@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The lab's port-mapping router (tests/lab/portmap.sh): miniupnpd on a symmetric NAT
 # (masquerade random,fully-random) serving NAT-PMP, PCP and UPnP IGD to its LAN. With
-# Debian's own clients (natpmpc, upnpc) from the LAN host: the router says its public
-# address, maps UDP 51820 / 51821, and a packet from the internet to the mapped port
+# Debian's own clients (natpmpc, upnpc) and stunmesh's NAT-PMP/PCP codecs
+# (build/tools/portmap_client) from the LAN host: the router says its public address,
+# maps UDP 51820 / 51821 / 51822, and a packet from the internet to the mapped port
 # reaches the host, whose answer leaves from the mapped port (not a random one);
-# deleting the mapping closes it again. Lab "pmr": namespaces sm-pmr-*.
+# deleting the mapping closes it again; a restart starts the epoch again. Lab "pmr":
+# namespaces sm-pmr-*.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lib.sh
@@ -89,6 +91,45 @@ check "NAT-PMP: lifetime 0 deletes the mapping" eval '! lab_portmap_rules 1 | gr
 inet_send 51820 after-delete 40001
 check "NAT-PMP: after the delete a new flow to $WAN:51820 does not get in" \
 	eval '! got listen-51820 after-delete'
+
+# The same gateway through stunmesh's own codecs (proto/natpmp, proto/pcp) from one
+# socket: NAT-PMP and PCP answers are told apart by their version byte.
+TOOL=build/tools/portmap_client
+pm() { out=$(timeout 15 ip netns exec "sm-$LAB-h1" $TOOL 192.0.2.17 "$@" 2>&1); rc=$?; echo "# portmap_client $*: $out"; }
+if [ -x $TOOL ]; then
+	lab_bg h1 listen-51822 $PROBE listen 0.0.0.0 51822
+	lab_wait 5 sh -c "ip netns exec sm-$LAB-h1 ss -Huln 'sport = :51822' | grep -q 51822"
+	pm natpmp public
+	check "codec NAT-PMP: public address $WAN" eval 'echo "$out" | grep -q "^natpmp: public $WAN epoch [0-9]*$"'
+	pm natpmp map 51820 51820 120
+	check "codec NAT-PMP: UDP 51820 mapped for 120 s" \
+		eval 'echo "$out" | grep -q "^natpmp: mapped udp 51820 -> 51820 lifetime 120 "'
+	inet_send 51820 via-codec-natpmp 40010
+	check "codec NAT-PMP: the mapping lets a packet from the internet in" got listen-51820 via-codec-natpmp
+	pm natpmp map 51820 0 0
+	check "codec NAT-PMP: lifetime 0 deletes it" eval '[ $rc -eq 0 ] && ! lab_portmap_rules 1 | grep -q "dport 51820 "'
+	pm pcp announce
+	check "codec PCP: ANNOUNCE answered with the epoch" eval 'echo "$out" | grep -q "^pcp: announce epoch [0-9]*$"'
+	pm pcp map 51822 51822 120
+	check "codec PCP: MAP of UDP 51822 granted on $WAN:51822" \
+		eval 'echo "$out" | grep -q "^pcp: mapped udp 51822 -> $WAN:51822 lifetime 120 "'
+	nonce=$(echo "$out" | sed -n 's/.* nonce \([0-9a-f]*\)$/\1/p')
+	inet_send 51822 via-pcp 40011
+	check "PCP: a packet from the internet to $WAN:51822 reaches the host" got listen-51822 via-pcp
+	check "PCP: the host's answer comes back from $WAN:51822" \
+		eval 'echo "$reply" | grep -q "^reply echo via-pcp from $WAN:51822$"'
+	pm pcp map 51822 51822 300 "$nonce"
+	check "codec PCP: renewing with the same nonce extends the lifetime (300 s)" \
+		eval 'echo "$out" | grep -q "^pcp: mapped udp 51822 -> $WAN:51822 lifetime 300 "'
+	pm pcp map 51822 51822 0 "$nonce"
+	check "codec PCP: lifetime 0 with the mapping's nonce deletes it" \
+		eval '[ $rc -eq 0 ] && ! lab_portmap_rules 1 | grep -q "dport 51822 "'
+	inet_send 51822 after-pcp-delete 40012
+	check "PCP: after the delete a new flow to $WAN:51822 does not get in" \
+		eval '! got listen-51822 after-pcp-delete'
+else
+	nok "build/tools/portmap_client is built"
+fi
 
 # A router reboot: miniupnpd restarted, its epoch (seconds since it started) begins
 # again, which is how a client notices that its mappings are gone.
