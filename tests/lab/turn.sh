@@ -44,3 +44,19 @@ lab_turn_stop() { lab_kill "turn-$1"; }
 # lab_turn_rest_user TTL [USER]: a coturn REST API username valid for TTL seconds
 # ("<unix expiry>:<user>"); its password is base64(HMAC-SHA1(secret, username)).
 lab_turn_rest_user() { echo "$(($(date +%s) + $1)):${2:-$LAB_TURN_USER}"; }
+
+# lab_stun5780_start NAME ADDR1 ADDR2: a STUN server with RFC 5780 support (coturn on
+# two addresses, ports 3478 and 3479, no auth): answers carry OTHER-ADDRESS and honour
+# CHANGE-REQUEST, so NAT mapping and filtering behaviour can be told apart.
+lab_stun5780_start() {
+	for _a in "$2" "$3"; do
+		lab_exec stun ip addr show dev eth0 | grep -q "inet $_a/" ||
+			lab_exec stun ip addr add "$_a/25" dev eth0
+	done
+	lab_bg stun "stun5780-$1" turnserver --stun-only --no-auth --no-cli --no-tls --no-dtls \
+		--listening-ip "$2" --listening-ip "$3" --listening-port 3478 --relay-ip "$2" \
+		--simple-log --log-file stdout --pidfile "$LAB_DIR/stun5780-$1.pidfile" \
+		--userdb "$LAB_DIR/stun5780-$1.db" -n
+	lab_wait 10 lab_stun_listening "$3" ||
+		{ lab_log "RFC 5780 STUN server $1 did not start: $(tail -n 5 "$LAB_DIR/stun5780-$1.log")"; return 1; }
+}
