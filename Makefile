@@ -18,7 +18,7 @@ WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 # libraries); the default build has everything. A store left out is reported by
 # `stunmesh` as "not built into this stunmesh" when a config names it.
 WITH_CLOUDFLARE ?= 1
-PKGS := libsodium yaml-0.1 libcjson libmnl
+PKGS := libsodium yaml-0.1 libcjson libmnl miniupnpc
 ifneq ($(WITH_CLOUDFLARE),0)
 PKGS += libcurl
 endif
