@@ -5,7 +5,7 @@
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
-	libcurl4-openssl-dev libmnl-dev ca-certificates"
+	libcurl4-openssl-dev libmnl-dev libminiupnpc-dev ca-certificates"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev python3 python3-nacl"
 LAB_PKGS="iproute2 nftables wireguard-go wireguard-tools coturn stun-server
 	stun-client iputils-ping procps psmisc conntrack"
