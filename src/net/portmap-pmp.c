@@ -249,19 +249,24 @@ void pm_retransmit(struct loop *l, void *arg)
 	pm_map_failed(pm, false, why);
 }
 
-/* Records an answer's epoch; true when it says the gateway lost its state. */
+/* Records an answer's epoch; true when it says the gateway lost its state. An
+ * announcement of the protocol we never asked is judged by the other one's epoch: a
+ * gateway speaking both counts them from the same start (miniupnpd does). */
 static bool epoch_seen(struct portmap *pm, struct pm_proto_state *ps, bool pcp, uint32_t epoch,
-		       char *what, size_t cap)
+		       bool announce, char *what, size_t cap)
 {
+	const struct pm_proto_state *ref = ps;
 	uint64_t now = pm_now_s(pm);
 	bool lost = false;
 
-	if (ps->have_epoch)
-		lost = pcp ? pcp_epoch_lost(ps->epoch, ps->epoch_at_s, epoch, now)
-			   : natpmp_epoch_lost(ps->epoch, ps->epoch_at_s, epoch, now);
+	if (!ps->have_epoch && announce)
+		ref = pcp ? &pm->natpmp : &pm->pcp;
+	if (ref->have_epoch)
+		lost = pcp ? pcp_epoch_lost(ref->epoch, ref->epoch_at_s, epoch, now)
+			   : natpmp_epoch_lost(ref->epoch, ref->epoch_at_s, epoch, now);
 	if (lost)
 		snprintf(what, cap, "%s epoch %u after %u %llu s ago", pcp ? "PCP" : "NAT-PMP",
-			 epoch, ps->epoch, (unsigned long long)(now - ps->epoch_at_s));
+			 epoch, ref->epoch, (unsigned long long)(now - ref->epoch_at_s));
 	ps->have_epoch = true;
 	ps->epoch = epoch;
 	ps->epoch_at_s = now;
@@ -308,8 +313,9 @@ static void unsupported(struct portmap *pm, enum portmap_proto proto, const char
 
 static void on_natpmp(struct portmap *pm, const struct natpmp_response *r)
 {
+	bool announce = r->op == NATPMP_OP_PUBLIC_ADDRESS && !find_req(pm, REQ_NATPMP_PUBLIC);
 	char what[128], why[128];
-	bool restarted = epoch_seen(pm, &pm->natpmp, false, r->epoch, what, sizeof(what));
+	bool restarted = epoch_seen(pm, &pm->natpmp, false, r->epoch, announce, what, sizeof(what));
 	struct pm_req *q;
 
 	if (r->result == NATPMP_UNSUPP_VERSION) {
@@ -319,12 +325,11 @@ static void on_natpmp(struct portmap *pm, const struct natpmp_response *r)
 	snprintf(why, sizeof(why), "result %u (%s)", r->result, natpmp_result_str(r->result));
 	if (r->op == NATPMP_OP_PUBLIC_ADDRESS) {
 		if (!(q = find_req(pm, REQ_NATPMP_PUBLIC))) {
-			/* unsolicited: the gateway's announcement (RFC 6886 3.2.1) */
-			if (pm->proto != PORTMAP_NATPMP)
-				return;
+			/* unsolicited: the gateway's announcement (RFC 6886 3.2.1). A restart
+			 * loses every protocol's mappings, whichever we hold. */
 			if (restarted)
 				pm_gateway_restarted(pm, what);
-			else if (r->result == NATPMP_SUCCESS && pm->mapped &&
+			else if (r->result == NATPMP_SUCCESS && pm->mapped && pm->proto == PORTMAP_NATPMP &&
 				 r->public_addr.s_addr != pm->natpmp_public.s_addr)
 				pm_gateway_restarted(pm, "its public address changed");
 			return;
@@ -370,8 +375,9 @@ static void on_natpmp(struct portmap *pm, const struct natpmp_response *r)
 
 static void on_pcp(struct portmap *pm, const struct pcp_response *r)
 {
+	bool announce = r->opcode == PCP_OP_ANNOUNCE && !find_req(pm, REQ_PCP_ANNOUNCE);
 	char what[128], why[128];
-	bool restarted = epoch_seen(pm, &pm->pcp, true, r->epoch, what, sizeof(what));
+	bool restarted = epoch_seen(pm, &pm->pcp, true, r->epoch, announce, what, sizeof(what));
 	union sm_addr ext;
 	struct pm_req *q;
 
@@ -382,8 +388,9 @@ static void on_pcp(struct portmap *pm, const struct pcp_response *r)
 	snprintf(why, sizeof(why), "result %u (%s)", r->result, pcp_result_str(r->result));
 	if (r->opcode == PCP_OP_ANNOUNCE) {
 		if (!(q = find_req(pm, REQ_PCP_ANNOUNCE))) {
-			/* unsolicited: the gateway's restart announcement (RFC 6887 14.1.3) */
-			if (restarted && pm->proto == PORTMAP_PCP)
+			/* unsolicited: the gateway's restart announcement (RFC 6887 14.1.3),
+			 * which matters whichever protocol holds our mapping */
+			if (restarted)
 				pm_gateway_restarted(pm, what);
 			return;
 		}

@@ -333,8 +333,12 @@ void pm_gateway_restarted(struct portmap *pm, const char *what)
 	if (pm->state != PM_MAPPED && pm->state != PM_RENEWING)
 		return;
 	pm_log(pm, LOG_INFO, "the gateway restarted (%s): mapping again", what);
-	if (pm->proto == PORTMAP_UPNP)
+	if (pm->proto == PORTMAP_UPNP) {
+		/* The IGD's table went with it: the renewal checks and adds it again. */
+		if (pm->state == PM_MAPPED)
+			loop_timer_arm(pm->loop, &pm->t_renew, 0);
 		return;
+	}
 	pm_reqs_clear(pm);
 	pm->mapped = false;
 	pm->state = PM_MAPPING;
