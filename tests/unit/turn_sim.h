@@ -172,8 +172,11 @@ static void sim_relay_readable(struct loop *l, int fd, unsigned events, void *ar
 static int sim_open_relay(struct turn_sim *s)
 {
 	socklen_t sl = sizeof(s->relayed);
+	int buf = 4 << 20;
 
 	s->rfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(s->rfd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+	setsockopt(s->rfd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
 	memset(&s->relayed, 0, sizeof(s->relayed));
 	s->relayed.in.sin_family = AF_INET;
 	s->relayed.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
