@@ -108,6 +108,25 @@ build/fuzz/obj/%.o: src/%.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | build/fuzz
 	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
+# fuzz_upnp_xml: libminiupnpc's parsers compiled from Debian's source with the fuzzer's
+# instrumentation when scripts/miniupnpc-src.sh has unpacked it, else the installed
+# library (see the target's comment). The library's code keeps its own warnings (-w).
+UPNPC_DIR := build/miniupnpc-src
+UPNPC_HAVE := $(wildcard $(UPNPC_DIR)/minixml.c)
+UPNPC_FUZZ_OBJS := $(if $(UPNPC_HAVE),$(addprefix build/fuzz/upnpc/,minixml.o igd_desc_parse.o \
+	upnpreplyparse.o miniwget.o receivedata.o connecthostport.o portlistingparse.o))
+UPNPC_DEFS := -D_DEFAULT_SOURCE -DMINIUPNPC_SET_SOCKET_TIMEOUT -DMINIUPNPC_GET_SRC_ADDR
+
+build/fuzz/upnpc/%.o: $(UPNPC_DIR)/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w $(UPNPC_DEFS) -I$(UPNPC_DIR) \
+		-I/usr/include/miniupnpc -c -o $@ $<
+
+build/fuzz/fuzz_upnp_xml: tests/fuzz/fuzz_upnp_xml.c $(FUZZ_OBJS) $(UPNPC_FUZZ_OBJS) | build/fuzz
+	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+		$(if $(UPNPC_HAVE),-DSM_MINIUPNPC_SRC $(UPNPC_DEFS) -I$(UPNPC_DIR) -I/usr/include/miniupnpc) \
+		-o $@ $< $(UPNPC_FUZZ_OBJS) $(FUZZ_OBJS) $(PKG_LIBS)
+
 build/test build/asan/test build/fuzz build/tools:
 	mkdir -p $@
 
@@ -121,6 +140,7 @@ fuzz: $(FUZZ_BINS)
 # integration tests. The last line is "N passed, N failed".
 check:
 	@sh scripts/deps.sh all
+	@sh scripts/miniupnpc-src.sh >/dev/null 2>&1 || echo "miniupnpc's source not fetched: fuzz_upnp_xml uses the installed library"
 	@echo "building (compiler output in build/check-build.log)"
 	@mkdir -p build && $(MAKE) --no-print-directory stunmesh $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(TOOL_BINS) >build/check-build.log 2>&1 || { tail -n 40 build/check-build.log; exit 1; }
 	@sh tests/run.sh
