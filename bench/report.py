@@ -286,11 +286,41 @@ class Report:
                 rss = int(idle[tag][1])
                 self.target("idle RSS, 10 peers, %s" % label, "< 4 MB", "%d kB" % rss, rss < 4096)
 
+    def relay(self):
+        path = os.path.join(self.out, "relay", "results.txt")
+        if not os.path.exists(path):
+            return
+        got = []
+        for r in rows(path):
+            kv = dict(zip(r[1::2], r[2::2]))
+            got.append((r[0], kv))
+        self.w("## Relay throughput (bench/relay.sh)")
+        self.w()
+        self.w("Packets through net/relay (each crosses it twice: WireGuard to the TURN server and back). "
+               "`local`: against a TURN server played in a second process that echoes ChannelData, the two "
+               "processes pinned to one core each; `coturn`: in the lab, from behind a symmetric NAT through "
+               "coturn to an echo peer. *per CPU-second* is what the relay forwards per second of its own CPU "
+               "time: its rate on one fully busy core.")
+        self.w()
+        self.w("| mode | packet bytes | relayed packets/s | relay CPU | per CPU-second | coturn CPU |")
+        self.w("|---|---|---|---|---|---|")
+        best = 0
+        for mode, kv in got:
+            per = num(kv.get("pkts_per_cpu_s", "0")) or 0
+            if mode == "local":
+                best = max(best, per)
+            self.w("| %s | %s | %s | %s | %s | %s |" % (mode, kv.get("size"), kv.get("relayed_pkts/s"),
+                   kv.get("relay_cpu"), kv.get("pkts_per_cpu_s"), kv.get("coturn_cpu", "")))
+        self.w()
+        if best:
+            self.target("relay, one core (local, per CPU-second)", ">= 100k packets/s", "%.0f" % best, best >= 100000)
+
     def write(self, path, header):
         self.convergence()
         self.healing()
         self.scale()
         self.footprint()
+        self.relay()
         with open(path, "w") as f:
             f.write(header)
             f.write("## Against the targets\n\n| what | target | this run | met |\n|---|---|---|---|\n")

@@ -17,7 +17,7 @@ BENCH_OUT=${BENCH_OUT:-build/bench}
 export BENCH_OUT BENCH_QUICK="${BENCH_QUICK:-0}"
 rm -rf "$BENCH_OUT"
 mkdir -p "$BENCH_OUT"
-ONLY=${BENCH_ONLY:-footprint convergence healing scale}
+ONLY=${BENCH_ONLY:-footprint convergence healing scale relay}
 start=$(date +%s)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 others=$(ip netns list | awk '{ print $1 }' | grep '^sm-' | grep -vc '^sm-bn[chs]-')

@@ -86,6 +86,9 @@ static int parse_line(const char *s, size_t n, struct procroute_gw *gw)
 
 	if (split(s, n, f) < COLS || f[0].n >= PROCROUTE_IFNAME_MAX)
 		return 0;
+	for (size_t i = 0; i < f[0].n; i++)
+		if (f[0].p[i] < 0x21 || f[0].p[i] > 0x7e) /* a NUL would cut the name short */
+			return 0;
 	if (hex32(&f[1], &dst) || hex32(&f[2], &via) || hex32(&f[3], &flags) ||
 	    dec32(&f[6], &metric) || hex32(&f[7], &mask))
 		return 0;

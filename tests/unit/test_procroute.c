@@ -73,6 +73,13 @@ static void test_not_defaults(void **state)
 	/* an interface name too long for IFNAMSIZ is not taken */
 	assert_int_equal(gw(HDR "abcdefghijklmnopq\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n", &g),
 			 -ENOENT);
+	/* nor one with a NUL or control byte in it (a name cut short) */
+	{
+		static const char t[] = HDR "e\0th0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n";
+		struct errbuf e;
+
+		assert_int_equal(procroute_default_gw(t, sizeof(t) - 1, &g, &e), -ENOENT);
+	}
 	/* just the header: no routes */
 	assert_int_equal(gw(HDR, &g), -ENOENT);
 }
