@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Private to net/portmap*.c: the state they share. portmap.c runs the states and the
+/* Private to net/portmap*.c: the state they share. portmap-states.c runs the states and the
  * reporting, portmap-pmp.c speaks NAT-PMP and PCP, portmap-upnp.c runs the UPnP worker,
  * portmap-<platform>.c finds the default gateway. */
 #ifndef SM_PORTMAP_INT_H
@@ -111,7 +111,7 @@ struct portmap {
 	void *stop_arg;
 };
 
-/* portmap.c */
+/* portmap-states.c */
 void pm_log(struct portmap *pm, enum log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void pm_lost(struct portmap *pm, enum portmap_why why, const char *fmt, ...)

@@ -100,7 +100,7 @@ struct turn_client {
 	uint64_t rx, rx_dropped;
 };
 
-/* turn-client.c */
+/* turn-client-states.c */
 void tc_log(struct turn_client *tc, enum log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tc_arm_notify(struct turn_client *tc);
