@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Private to net/turn-client*.c: turn-client.c runs the allocation's states and the
+/* Private to net/turn-client*.c: turn-client-states.c runs the allocation's states and the
  * callbacks, turn-client-io.c the socket, the receive batches and the transactions. */
 #ifndef SM_TURN_CLIENT_INT_H
 #define SM_TURN_CLIENT_INT_H
