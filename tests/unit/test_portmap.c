@@ -389,6 +389,27 @@ static void test_restart_announced(void **state)
 	run_until(l, (unsigned *)NULL, 0, 100);
 	assert_int_equal(g.n_natpmp_map, 2);
 	portmap_free(pm);
+
+	/* PCP not asked at all; the gateway restarts and multicasts only a PCP ANNOUNCE
+	 * (what miniupnpd does): judged by the NAT-PMP epoch, it still counts. */
+	p.pcp = false;
+	g.boot = loop_now(l) - 500 * 1000; /* up for a while again */
+	pm = start(l, &p, &ev);
+	run_until(l, &ev.mapped, 1, 2000);
+	assert_int_equal(ev.m.proto, PORTMAP_NATPMP);
+	g.n_natpmp_map = 0;
+	gw_reboot(&g);
+	{
+		uint8_t pa[24] = { 2, 0x80 | PCP_OP_ANNOUNCE };
+
+		put32(pa + 8, epoch(&g));
+		assert_int_equal(sendto(g.fd, pa, sizeof(pa), 0, &to.sa, sizeof(to.in)), 24);
+	}
+	t = run_until(l, &ev.mapped, 2, 2000);
+	assert_int_equal(ev.mapped, 2);
+	assert_true(t < 500);
+	assert_int_equal(g.n_natpmp_map, 1);
+	portmap_free(pm);
 	gw_close(&g);
 	loop_free(l);
 }
