@@ -28,20 +28,58 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # -lm: record.c calls floor(), which -O2 inlines but -Os leaves as a call
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
-	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PKG_CFLAGS)
+	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PLATFORM_CFLAGS) $(PKG_CFLAGS)
 
 # Sources live in folders by layer (docs/ARCHITECTURE.md): src/<layer>/<file>.c.
-# Platform code is in files named *-<platform>.c; PLATFORM picks which of them are
-# built (only linux exists today), in this one place.
+# Platform code is in files named *-<name>.c, chosen here and nowhere else:
+#  PLATFORM, the OS (linux), builds *-$(PLATFORM).c and none of the other platforms';
+#  LIBC (glibc or musl: asked of $(CC), or given) builds *-$(LIBC).c likewise; any
+#    libc that is not glibc gets the portable code, so LIBC=musl also means "other";
+#  *-posix.c files are the portable fallbacks: always built, so always tested.
+# Backends with a default that follows from those (override e.g. `make RESOLVER=stub`):
+#  SIGNALS=signalfd|selfpipe  how the loop hears signals (src/lib/signals.h)
+#  RESOLVER=gai|stub          name lookup: glibc's getaddrinfo_a, or our own stub
+#                             resolver over UDP (src/net/resolve.h)
 PLATFORM ?= linux
 PLATFORMS := linux
+LIBCS := glibc musl
+ifeq ($(origin LIBC),undefined)
+LIBC := $(shell printf '\043include <limits.h>\n\043if defined(__GLIBC__) && !defined(__UCLIBC__)\nsm_libc_is_glibc\n\043endif\n' | \
+	$(CC) -E -P -x c - 2>/dev/null | grep -q sm_libc_is_glibc && echo glibc || echo musl)
+endif
+SIGNALS ?= $(if $(filter linux,$(PLATFORM)),signalfd,selfpipe)
+RESOLVER ?= $(if $(filter glibc,$(LIBC)),gai,stub)
+ifeq ($(filter $(PLATFORM),$(PLATFORMS)),)
+$(error PLATFORM=$(PLATFORM) is not one of: $(PLATFORMS))
+endif
+ifeq ($(filter $(LIBC),$(LIBCS)),)
+$(error LIBC=$(LIBC) is not one of: $(LIBCS))
+endif
+ifeq ($(SIGNALS)$(filter linux,$(PLATFORM)),signalfd)
+$(error SIGNALS=signalfd needs PLATFORM=linux)
+endif
+ifeq ($(RESOLVER)$(filter glibc,$(LIBC)),gai)
+$(error RESOLVER=gai needs LIBC=glibc)
+endif
+ifeq ($(filter $(SIGNALS),signalfd selfpipe),)
+$(error SIGNALS=$(SIGNALS) is not signalfd or selfpipe)
+endif
+ifeq ($(filter $(RESOLVER),gai stub),)
+$(error RESOLVER=$(RESOLVER) is not gai or stub)
+endif
+flag01 = $(if $(filter $(1),$(2)),1,0)
+PLATFORM_CFLAGS := -DSM_PLATFORM_LINUX=$(call flag01,linux,$(PLATFORM)) \
+	-DSM_LIBC_GLIBC=$(call flag01,glibc,$(LIBC)) \
+	-DSM_SIGNALS_SIGNALFD=$(call flag01,signalfd,$(SIGNALS)) \
+	-DSM_RESOLVER_GAI=$(call flag01,gai,$(RESOLVER))
+OTHER_PLATFORM_SRCS := $(foreach p,$(filter-out $(PLATFORM),$(PLATFORMS)),$(wildcard src/*/*-$(p).c)) \
+	$(foreach c,$(filter-out $(LIBC),$(LIBCS)),$(wildcard src/*/*-$(c).c))
 OPT_OUT_SRCS :=
 OPT_OUT_TESTS :=
 ifeq ($(WITH_CLOUDFLARE),0)
 OPT_OUT_SRCS += src/store/store-cloudflare.c src/proto/cloudflare-reply.c
 OPT_OUT_TESTS += tests/unit/test_store_cloudflare.c tests/fuzz/fuzz_cloudflare.c
 endif
-OTHER_PLATFORM_SRCS := $(foreach p,$(filter-out $(PLATFORM),$(PLATFORMS)),$(wildcard src/*/*-$(p).c))
 SRCS := $(filter-out $(OPT_OUT_SRCS) $(OTHER_PLATFORM_SRCS),$(wildcard src/*/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 LIB_OBJS := $(filter-out build/obj/cmd/main.o,$(OBJS))
