@@ -36,6 +36,7 @@
  * verbose mode (which would print headers) is never enabled, and every error text is
  * scrubbed of the token before it leaves this file. */
 #include "store/store.h"
+#include "net/sockopt.h"
 #include "proto/cloudflare-reply.h"
 
 #include <curl/curl.h>
@@ -245,11 +246,13 @@ static int cf_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose)
 {
 	struct cf_op *co = clientp;
 	uint32_t mark = co->op->fwmark;
+	int r;
 
 	if (purpose != CURLSOCKTYPE_IPCXN || !mark)
 		return CURL_SOCKOPT_OK;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
-		co->mark_errno = errno;
+	r = sock_set_mark(fd, mark);
+	if (r) {
+		co->mark_errno = -r;
 		return CURL_SOCKOPT_ERROR;
 	}
 	return CURL_SOCKOPT_OK;
