@@ -4,13 +4,13 @@
  * hole punching. A diagnostic: unlike the daemon it asks all servers, not just until
  * the first answer. */
 #include "cmd/cmdline.h"
+#include "lib/loop.h"
 #include "net/discover.h"
 #include "wg/wg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,40 +46,100 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Runs every started discovery to completion on one poll loop. */
-static void run_all(struct discover *ds, size_t n)
+/* One discovery on the shared event loop: its raw socket as a loop fd, its next
+ * deadline as a loop timer. Times given to discover are microseconds read at each
+ * callback, so round-trip times keep their precision (the loop's clock is in ms). */
+struct stun_run {
+	struct loop *loop;
+	struct discover *d;
+	struct loop_timer timer;
+	int fd; /* watched by the loop, -1 when not */
+	size_t *running; /* discoveries not done yet; the loop stops at 0 */
+};
+
+static void run_check(struct stun_run *s)
 {
-	for (;;) {
-		struct pollfd pfd[2];
-		int64_t next = INT64_MAX, now;
-		size_t np = 0, map[2];
-		int timeout_ms;
+	int64_t t, now;
 
-		for (size_t i = 0; i < n; i++) {
-			int64_t t = discover_next_timeout(&ds[i]);
-			int fd = discover_fd(&ds[i]);
+	if (!discover_done(s->d)) {
+		t = discover_next_timeout(s->d);
+		if (t == INT64_MAX)
+			return;
+		now = now_us();
+		loop_timer_arm(s->loop, &s->timer, t <= now ? 0 : (t - now + 999) / 1000);
+		return;
+	}
+	if (s->fd >= 0)
+		loop_fd_remove(s->loop, s->fd);
+	s->fd = -1;
+	loop_timer_cancel(s->loop, &s->timer);
+	if (--*s->running == 0)
+		loop_stop(s->loop);
+}
 
-			if (t < next)
-				next = t;
-			if (fd >= 0) {
-				pfd[np] = (struct pollfd){ .fd = fd, .events = POLLIN };
-				map[np++] = i;
+static void run_readable(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct stun_run *s = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	discover_on_readable(s->d, now_us());
+	run_check(s);
+}
+
+static void run_timer(struct loop *l, void *arg)
+{
+	struct stun_run *s = arg;
+	int64_t now = now_us();
+
+	(void)l;
+	/* The loop's millisecond clock may fire a little early: then it only re-arms. */
+	if (discover_next_timeout(s->d) <= now)
+		discover_on_timeout(s->d, now);
+	run_check(s);
+}
+
+/* Runs every started discovery to completion on one event loop. */
+static int run_all(struct app *app, struct discover *ds, size_t n)
+{
+	struct stun_run runs[2];
+	struct errbuf e = { "" };
+	struct loop *l = NULL;
+	size_t running = 0;
+	int r;
+
+	if (loop_new(&l, &e)) {
+		fprintf(stderr, "%s stun: %s\n", app->prog, e.msg);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stun_run *s = &runs[i];
+
+		*s = (struct stun_run){ .loop = l, .d = &ds[i], .fd = discover_fd(&ds[i]),
+					.running = &running };
+		loop_timer_init(&s->timer, run_timer, s);
+		if (discover_done(s->d))
+			continue;
+		if (s->fd >= 0) {
+			r = loop_fd_add(l, s->fd, LOOP_READ, run_readable, s);
+			if (r) {
+				fprintf(stderr, "%s stun: watching the raw socket: %s\n", app->prog,
+					strerror(-r));
+				goto out;
 			}
 		}
-		if (next == INT64_MAX)
-			return;
-		now = now_us();
-		timeout_ms = next <= now ? 0 : (int)((next - now + 999) / 1000);
-		if (poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
-			return;
-		now = now_us();
-		for (size_t k = 0; k < np; k++)
-			if (pfd[k].revents & (POLLIN | POLLERR))
-				discover_on_readable(&ds[map[k]], now);
-		for (size_t i = 0; i < n; i++)
-			if (discover_next_timeout(&ds[i]) <= now)
-				discover_on_timeout(&ds[i], now);
+		running++;
+		run_check(s);
 	}
+	r = running ? loop_run(l) : 0;
+	if (r)
+		fprintf(stderr, "%s stun: event loop failed: %s\n", app->prog, strerror(-r));
+out:
+	for (size_t i = 0; i < n; i++)
+		loop_timer_cancel(l, &runs[i].timer);
+	loop_free(l);
+	return r;
 }
 
 /* Prints one family's answers; returns how many servers answered. */
@@ -358,7 +418,10 @@ int cmd_stun(struct app *app, int argc, char **argv)
 		printf(", fwmark 0x%x", fwmark);
 	printf("\n");
 	fflush(stdout);
-	run_all(ds, n_ds);
+	if (run_all(app, ds, n_ds)) {
+		ret = EXIT_FAIL;
+		goto out_ds;
+	}
 	for (size_t i = 0; i < n_ds; i++)
 		answered += report(&ds[i], port);
 	ret = answered ? EXIT_OK : EXIT_FAIL;
