@@ -97,7 +97,8 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 DEPFLAGS = -MMD -MP
 
 .SECONDARY:
-.PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help
+.PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help \
+	check-musl musl-objs print-musl-objs
 all: stunmesh
 
 help:
@@ -109,6 +110,9 @@ help:
 	@echo "                WITH_CLOUDFLARE=0 builds without the Cloudflare store (and libcurl)"
 	@echo "make unit       build and run the unit tests only (plain and ASan/UBSan)"
 	@echo "make fuzz       build the libFuzzer targets into build/fuzz/ (clang)"
+	@echo "make check-musl every source compiles with musl-gcc (LIBC=musl); part of check"
+	@echo "                PLATFORM=linux LIBC=glibc|musl pick the platform files (LIBC is"
+	@echo "                asked of \$$(CC)); SIGNALS=signalfd|selfpipe, RESOLVER=gai|stub"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
 
 deps:
@@ -148,6 +152,24 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | build/fuzz
 
 build/test build/asan/test build/fuzz build/tools:
 	mkdir -p $@
+
+# `make check-musl` (scripts/check-musl.sh, also run by `make check`): every source a
+# musl build takes compiles with musl-gcc against only the dependencies' headers, and
+# needs nothing from the C library that musl lacks. The script calls the two targets
+# below with CC=musl-gcc LIBC=musl and PKG_CFLAGS pointing at build/musl/include.
+MUSL_OBJS := $(SRCS:src/%.c=build/musl/obj/%.o)
+
+build/musl/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Werror $(DEPFLAGS) -c -o $@ $<
+
+musl-objs: $(MUSL_OBJS)
+
+print-musl-objs:
+	@echo $(MUSL_OBJS)
+
+check-musl:
+	@sh scripts/check-musl.sh
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	@sh tests/run.sh --unit-only
@@ -191,7 +213,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	rm -rf $(DESTDIR)$(DOCDIR)
 
--include $(shell find build/obj build/asan build/fuzz build/test build/tools -type f -name "*.d" 2>/dev/null)
+-include $(shell find build/obj build/asan build/fuzz build/test build/tools build/musl/obj -type f -name "*.d" 2>/dev/null)
 
 clean:
 	rm -rf build stunmesh

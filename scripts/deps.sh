@@ -6,7 +6,8 @@ set -eu
 
 BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
 	libcurl4-openssl-dev libmnl-dev ca-certificates"
-TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev python3 python3-nacl"
+# musl-tools: musl-gcc for the musl compile check (scripts/check-musl.sh).
+TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev python3 python3-nacl musl-tools"
 LAB_PKGS="iproute2 nftables wireguard-go wireguard-tools coturn stun-server
 	stun-client iputils-ping procps psmisc conntrack"
 # make bench: perf counts syscalls through tracepoints (store reads/writes, UAPI calls).
