@@ -6,7 +6,9 @@
  *    systemd-resolved are honoured exactly as by every other program on the host;
  *  - stub (resolve-stub.c): our own stub resolver over UDP, for musl (OpenWrt) and
  *    any other libc: /etc/hosts, then the name servers of /etc/resolv.conf.
- * Both give the same answers and the same errors for the same question. */
+ * For names in the hosts file or in DNS both give the same answer; "no such name" and
+ * "none of that family" are -ENOENT with the same words for both (resolve.c words them),
+ * other failures are -EHOSTUNREACH with the backend's own words. */
 #ifndef SM_RESOLVE_H
 #define SM_RESOLVE_H
 
