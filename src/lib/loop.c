@@ -35,6 +35,7 @@ struct loop_sig {
 struct loop {
 	int64_t now;
 	bool stop;
+	bool in_round; /* inside loop_run_once: a nested call is refused */
 	const struct sig_backend *sb;
 	struct sig_source *sig;
 	bool routed[NSIG]; /* signals handed to the backend */
@@ -436,6 +437,10 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	size_t n;
 	int r, wait = timeout_ms;
 
+	/* A round holds pointers into fds and the poll arrays; a nested round from a
+	 * callback would compact and reuse them under it. */
+	if (l->in_round)
+		return -EBUSY;
 	/* Before every poll, not only after a dispatch: timers and signal callbacks
 	 * remove fds too, and poll() refuses (EINVAL) more entries than RLIMIT_NOFILE
 	 * even when they are -1. Live entries are distinct open fds, so they fit. */
@@ -472,6 +477,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
 	loop_update_now(l);
+	l->in_round = true;
 	for (size_t i = 1; i < n && r > 0; i++) {
 		unsigned ev = 0;
 
@@ -492,6 +498,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		reap_children(l);
 	}
 	run_timers(l);
+	l->in_round = false;
 	return 0;
 }
 

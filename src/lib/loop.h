@@ -80,7 +80,8 @@ int64_t loop_now(const struct loop *l);
 void loop_update_now(struct loop *l);
 
 /* Waits at most timeout_ms (-1 = until something happens) and dispatches what is ready:
- * fds, then signals and children, then due timers. 0 or -errno from poll. */
+ * fds, then signals and children, then due timers. 0 or -errno from poll; -EBUSY when
+ * called from one of the loop's own callbacks (rounds do not nest). */
 int loop_run_once(struct loop *l, int timeout_ms);
 /* Runs until loop_stop. */
 int loop_run(struct loop *l);

@@ -262,6 +262,34 @@ static void nop_fd(struct loop *l, int fd, unsigned ev, void *arg)
 	(void)arg;
 }
 
+struct nest {
+	struct loop_timer t;
+	int got;
+};
+
+static void nest_fire(struct loop *l, void *arg)
+{
+	struct nest *n = arg;
+
+	n->got = loop_run_once(l, 0);
+}
+
+/* A round started from inside a round would compact the fd array under the outer one:
+ * it is refused, and the loop goes on. */
+static void test_no_nested_rounds(void **state)
+{
+	struct loop *l = new_loop();
+	struct nest n = { .got = 1 };
+
+	(void)state;
+	loop_timer_init(&n.t, nest_fire, &n);
+	loop_timer_arm(l, &n.t, 0);
+	assert_int_equal(loop_run_once(l, 10), 0);
+	assert_int_equal(n.got, -EBUSY);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	loop_free(l);
+}
+
 struct churn {
 	struct loop_timer t;
 	int rounds;    /* timer rounds left */
@@ -527,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_timer_no_starvation),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_fd_churn_over_nofile_limit),
+		cmocka_unit_test(test_no_nested_rounds),
 /* Each once per backend, named after it. */
 #define ON(t, sb) { #t "/" #sb, t, NULL, NULL, (void *)&sig_backend_##sb }
 #if SM_PLATFORM_LINUX
