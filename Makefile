@@ -27,7 +27,11 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # -lm: record.c calls floor(), which -O2 inlines but -Os leaves as a call
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
-SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
+# 64-bit off_t, ino_t and time_t on 32-bit glibc targets (armhf, mipsel routers): without
+# them stat() and readdir() fail with EOVERFLOW on filesystems with 64-bit inode numbers,
+# and time_t ends in 2038. No-ops on 64-bit targets and on musl.
+LFS_FLAGS := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(LFS_FLAGS) $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
 	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PKG_CFLAGS)
 
 # Sources live in folders by layer (docs/ARCHITECTURE.md): src/<layer>/<file>.c.
@@ -59,7 +63,8 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 DEPFLAGS = -MMD -MP
 
 .SECONDARY:
-.PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help
+.PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help \
+	replay test-bins check-cross static deb
 all: stunmesh
 
 help:
@@ -108,13 +113,33 @@ build/fuzz/obj/%.o: src/%.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | build/fuzz
 	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
-build/test build/asan/test build/fuzz build/tools:
+# The fuzz targets as plain programs: tests/fuzz/replay.c feeds them the files named on
+# the command line, so compilers without libFuzzer (gcc, the cross compilers) can replay
+# the corpora, e.g. under qemu-user in `make check-cross`.
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/replay/%)
+
+build/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS) | build/replay
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(PKG_LIBS)
+
+build/test build/asan/test build/fuzz build/tools build/replay:
 	mkdir -p $@
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	@sh tests/run.sh --unit-only
 
 fuzz: $(FUZZ_BINS)
+
+replay: $(REPLAY_BINS)
+
+# What a cross build runs under qemu-user: the plain unit tests and the corpus replays.
+test-bins: stunmesh $(UNIT_BINS) $(REPLAY_BINS)
+
+# The unit tests and fuzz corpora built with Debian's cross compilers for armhf, arm64,
+# mipsel and s390x (big-endian) into build/cross/ARCH/, run under qemu-user
+# (scripts/cross.sh); ARCH="s390x armhf" picks some, the default is all four.
+check-cross:
+	@sh scripts/deps.sh cross
+	@sh scripts/cross.sh $(ARCH)
 
 # check installs what it needs first (a fresh Debian 12 has none of it), then runs
 # every unit test (plain and sanitized), each fuzz target over its corpus, and the
@@ -153,7 +178,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	rm -rf $(DESTDIR)$(DOCDIR)
 
--include $(shell find build/obj build/asan build/fuzz build/test build/tools -type f -name "*.d" 2>/dev/null)
+-include $(shell find build/obj build/asan build/fuzz build/test build/tools build/replay -type f -name "*.d" 2>/dev/null)
 
 clean:
 	rm -rf build stunmesh
