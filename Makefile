@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/stunmesh
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 CC ?= cc
@@ -77,6 +78,9 @@ help:
 	@echo "make unit       build and run the unit tests only (plain and ASan/UBSan)"
 	@echo "make fuzz       build the libFuzzer targets into build/fuzz/ (clang)"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+	@echo "make check-cross  unit tests and fuzz corpora for armhf, arm64, mipsel, s390x under qemu-user (ARCH=... for some)"
+	@echo "make static     a static musl binary in build/static/ (WITH_CLOUDFLARE=0 for the smaller one)"
+	@echo "make deb        the Debian package in build/deb/"
 
 deps:
 	@sh scripts/deps.sh all
@@ -141,6 +145,18 @@ check-cross:
 	@sh scripts/deps.sh cross
 	@sh scripts/cross.sh $(ARCH)
 
+# A statically linked musl binary, build/static/stunmesh (build/static/stunmesh-nocf
+# with WITH_CLOUDFLARE=0), its libraries built once from Debian source packages into
+# build/static-deps/ (scripts/static-deps.sh, scripts/static.sh).
+static:
+	@sh scripts/deps.sh static
+	@WITH_CLOUDFLARE=$(WITH_CLOUDFLARE) sh scripts/static.sh
+
+# The Debian package, from debian/ (dpkg-buildpackage), into build/deb/.
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh
+
 # check installs what it needs first (a fresh Debian 12 has none of it), then runs
 # every unit test (plain and sanitized), each fuzz target over its corpus, and the
 # integration tests. The last line is "N passed, N failed".
@@ -168,14 +184,23 @@ bench:
 	@$(MAKE) --no-print-directory stunmesh
 	@sh bench/run.sh
 
+# The systemd units name the installed binary; the example configuration goes with the
+# docs (copy it to /etc/stunmesh/config.yaml).
 install: stunmesh
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 stunmesh $(DESTDIR)$(SBINDIR)/stunmesh
 	install -m 0644 docs/stunmesh.8 $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	install -m 0644 README.md docs/configuration.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 packaging/config.yaml.example $(DESTDIR)$(DOCDIR)/examples/config.yaml
+	for u in stunmesh.service stunmesh@.service; do \
+		sed 's|/usr/sbin/stunmesh|$(SBINDIR)/stunmesh|g' packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
+	rm -f $(DESTDIR)$(UNITDIR)/stunmesh.service $(DESTDIR)$(UNITDIR)/stunmesh@.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 -include $(shell find build/obj build/asan build/fuzz build/test build/tools build/replay -type f -name "*.d" 2>/dev/null)

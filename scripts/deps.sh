@@ -41,7 +41,7 @@ cross_pkgs() {
 }
 # make static: musl-gcc; the dependencies are built from Debian source packages
 # (scripts/static-deps.sh), which needs dpkg-dev (dpkg-source) and the build tools.
-STATIC_PKGS="musl-tools dpkg-dev autoconf automake libtool make cmake xz-utils"
+STATIC_PKGS="musl-tools dpkg-dev autoconf automake libtool make xz-utils bzip2 file"
 # make deb: debhelper and the build-dependencies in debian/control, lintian.
 DEB_PKGS="debhelper dpkg-dev fakeroot lintian systemd man-db"
 
