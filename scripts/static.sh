@@ -73,4 +73,6 @@ cp "$T/stunmesh" build/static/stunmesh$([ "$with_cf" = 0 ] && echo -nocf)
 out=build/static/stunmesh$([ "$with_cf" = 0 ] && echo -nocf)
 file "$out" 2>/dev/null | grep -q 'statically linked' || ! ldd "$out" >/dev/null 2>&1 ||
 	{ echo "static: $out is not statically linked" >&2; exit 1; }
+# the CA bundle the Cloudflare store's TLS reads, for packaging/Containerfile
+[ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt build/static/
 echo "static: $out $(wc -c <"$out") bytes ($(cat "$D/MNL"); $(tr '\n' ' ' <"$D/VERSIONS"))" >&2
