@@ -69,8 +69,9 @@ if grep -q 'warning:' "$log"; then
 	exit 1
 fi
 mkdir -p build/static
-cp "$T/stunmesh" build/static/stunmesh$([ "$with_cf" = 0 ] && echo -nocf)
-out=build/static/stunmesh$([ "$with_cf" = 0 ] && echo -nocf)
+out=build/static/stunmesh
+[ "$with_cf" != 0 ] || out=build/static/stunmesh-nocf
+cp "$T/stunmesh" "$out"
 file "$out" 2>/dev/null | grep -q 'statically linked' || ! ldd "$out" >/dev/null 2>&1 ||
 	{ echo "static: $out is not statically linked" >&2; exit 1; }
 # the CA bundle the Cloudflare store's TLS reads, for packaging/Containerfile
