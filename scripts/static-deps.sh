@@ -7,6 +7,9 @@
 # is not touched; apt checks each source package against the signed Release files, and
 # the versions used are written to build/static-deps/VERSIONS.
 # Usage: scripts/static-deps.sh [TLS]   TLS: mbedtls (default) or none (no libcurl)
+# Why mbedTLS: with the same curl options, the stripped static stunmesh is 944 KiB with
+# mbedTLS 2.28 and 1036 KiB with wolfSSL 5.5 (--enable-curl), idle RSS 588 KB against
+# 636 KB; both are Debian source packages.
 set -eu
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
