@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/stunmesh
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 CC ?= cc
@@ -27,7 +28,11 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # -lm: record.c calls floor(), which -O2 inlines but -Os leaves as a call
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
-SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
+# 64-bit off_t, ino_t and time_t on 32-bit glibc targets (armhf, mipsel routers): without
+# them stat() and readdir() fail with EOVERFLOW on filesystems with 64-bit inode numbers,
+# and time_t ends in 2038. No-ops on 64-bit targets and on musl.
+LFS_FLAGS := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+SM_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(LFS_FLAGS) $(WARNINGS) -Isrc -DSTUNMESH_VERSION='"$(VERSION)"' \
 	-DWITH_CLOUDFLARE=$(if $(filter 0,$(WITH_CLOUDFLARE)),0,1) $(PLATFORM_CFLAGS) $(PKG_CFLAGS)
 
 # Sources live in folders by layer (docs/ARCHITECTURE.md): src/<layer>/<file>.c.
@@ -98,7 +103,7 @@ DEPFLAGS = -MMD -MP
 
 .SECONDARY:
 .PHONY: all deps check check-kernel unit demo bench fuzz install uninstall clean help \
-	check-musl musl-objs print-musl-objs
+	check-musl musl-objs print-musl-objs replay test-bins check-cross static deb
 all: stunmesh
 
 help:
@@ -114,6 +119,9 @@ help:
 	@echo "                PLATFORM=linux LIBC=glibc|musl pick the platform files (LIBC is"
 	@echo "                asked of \$$(CC)); SIGNALS=signalfd|selfpipe, RESOLVER=gai|stub"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+	@echo "make check-cross  unit tests and fuzz corpora for armhf, arm64, mipsel, s390x under qemu-user (ARCH=... for some)"
+	@echo "make static     a static musl binary in build/static/ (WITH_CLOUDFLARE=0 for the smaller one)"
+	@echo "make deb        the Debian package in build/deb/"
 
 deps:
 	@sh scripts/deps.sh all
@@ -150,7 +158,15 @@ build/fuzz/obj/%.o: src/%.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | build/fuzz
 	$(FUZZ_CC) $(SM_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
-build/test build/asan/test build/fuzz build/tools:
+# The fuzz targets as plain programs: tests/fuzz/replay.c feeds them the files named on
+# the command line, so compilers without libFuzzer (gcc, the cross compilers) can replay
+# the corpora, e.g. under qemu-user in `make check-cross`.
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/replay/%)
+
+build/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS) | build/replay
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(PKG_LIBS)
+
+build/test build/asan/test build/fuzz build/tools build/replay:
 	mkdir -p $@
 
 # `make check-musl` (scripts/check-musl.sh, also run by `make check`): every source a
@@ -175,6 +191,30 @@ unit: $(UNIT_BINS) $(ASAN_BINS)
 	@sh tests/run.sh --unit-only
 
 fuzz: $(FUZZ_BINS)
+
+replay: $(REPLAY_BINS)
+
+# What a cross build runs under qemu-user: the plain unit tests and the corpus replays.
+test-bins: stunmesh $(UNIT_BINS) $(REPLAY_BINS)
+
+# The unit tests and fuzz corpora built with Debian's cross compilers for armhf, arm64,
+# mipsel and s390x (big-endian) into build/cross/ARCH/, run under qemu-user
+# (scripts/cross.sh); ARCH="s390x armhf" picks some, the default is all four.
+check-cross:
+	@sh scripts/deps.sh cross
+	@sh scripts/cross.sh $(ARCH)
+
+# A statically linked musl binary, build/static/stunmesh (build/static/stunmesh-nocf
+# with WITH_CLOUDFLARE=0), its libraries built once from Debian source packages into
+# build/static-deps/ (scripts/static-deps.sh, scripts/static.sh).
+static:
+	@sh scripts/deps.sh static
+	@WITH_CLOUDFLARE=$(WITH_CLOUDFLARE) sh scripts/static.sh
+
+# The Debian package, from debian/ (dpkg-buildpackage), into build/deb/.
+deb:
+	@sh scripts/deps.sh deb
+	@sh scripts/deb.sh
 
 # check installs what it needs first (a fresh Debian 12 has none of it), then runs
 # every unit test (plain and sanitized), each fuzz target over its corpus, and the
@@ -203,17 +243,26 @@ bench:
 	@$(MAKE) --no-print-directory stunmesh
 	@sh bench/run.sh
 
+# The systemd units name the installed binary; the example configuration goes with the
+# docs (copy it to /etc/stunmesh/config.yaml).
 install: stunmesh
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 stunmesh $(DESTDIR)$(SBINDIR)/stunmesh
 	install -m 0644 docs/stunmesh.8 $(DESTDIR)$(MANDIR)/man8/stunmesh.8
 	install -m 0644 README.md docs/configuration.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 packaging/config.yaml.example $(DESTDIR)$(DOCDIR)/examples/config.yaml
+	for u in stunmesh.service stunmesh@.service; do \
+		sed 's|/usr/sbin/stunmesh|$(SBINDIR)/stunmesh|g' packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/stunmesh $(DESTDIR)$(MANDIR)/man8/stunmesh.8
+	rm -f $(DESTDIR)$(UNITDIR)/stunmesh.service $(DESTDIR)$(UNITDIR)/stunmesh@.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 
--include $(shell find build/obj build/asan build/fuzz build/test build/tools build/musl/obj -type f -name "*.d" 2>/dev/null)
+-include $(shell find build/obj build/asan build/fuzz build/test build/tools build/replay build/musl/obj -type f -name "*.d" 2>/dev/null)
 
 clean:
 	rm -rf build stunmesh
