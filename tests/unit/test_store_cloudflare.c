@@ -242,6 +242,11 @@ static void test_round_trip(void **state)
 	cJSON *recs, *r;
 
 	assert_true(s->dedup); /* TXT records do not expire */
+	/* what the engine is told: one TXT string, no push, reads cost API calls */
+	assert_int_equal(store_caps(s)->value_max, 255);
+	assert_false(store_caps(s)->notifies);
+	assert_false(store_caps(s)->cheap_reads);
+	assert_int_equal(store_watch(s, KEY_A, NULL, NULL), -EOPNOTSUPP);
 	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 6000) >= 0);
 	assert_int_equal(o.calls, 1);
 	assert_int_equal(o.status, STORE_NOT_FOUND);

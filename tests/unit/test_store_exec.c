@@ -474,6 +474,88 @@ static void test_bounded_children(void **state)
 	}
 }
 
+static int count_lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int n = 0, c;
+
+	if (!fp)
+		return 0;
+	while ((c = fgetc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* max_concurrent from the entry; cancel takes running and queued operations alike: the
+ * running ones are killed, the queued ones never start, the others go on. */
+static void test_queue_limit_and_cancel(void **state)
+{
+	struct fixture *f = *state;
+	char run[700], seen[700], started[700], list[1500];
+	char *args[3] = { "tests/plugins/slow-count.sh", f->dir, "0.3" };
+	static struct outcome a[3], b[3];
+	struct store *s = NULL;
+	struct errbuf e;
+	int done = 0;
+
+	snprintf(run, sizeof(run), "%s/run", f->dir);
+	snprintf(seen, sizeof(seen), "%s/seen", f->dir);
+	snprintf(started, sizeof(started), "%s/started", f->dir);
+	assert_int_equal(mkdir(run, 0755), 0);
+	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "two",
+					"{type: exec, command: /bin/sh, args: %s, max_concurrent: 2}",
+					yaml_list(list, sizeof(list), args, 3)),
+			 0);
+	assert_int_equal(s->max_running, 2);
+	/* a a run; b a b b wait */
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[0]), 0);
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[1]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[0]), 0);
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[2]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[1]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[2]), 0);
+	assert_int_equal(s->running, 2);
+	for (int i = 0; i < 3; i++)
+		store_cancel(s, &a[i]);
+	assert_int_equal(s->running, 2); /* two of b's took the free slots */
+	loop_update_now(f->loop);
+	for (int64_t end = loop_now(f->loop) + 10000; done < 3 && loop_now(f->loop) < end;) {
+		loop_run_once(f->loop, 50);
+		done = b[0].calls + b[1].calls + b[2].calls;
+	}
+	loop_run_once(f->loop, 50);
+	store_free(s);
+	assert_int_equal(done, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(a[i].calls, 0);
+		assert_int_equal(b[i].status, STORE_NOT_FOUND);
+	}
+	/* the two running a's may or may not have got as far as logging themselves; the
+	 * queued one never ran, and every b did */
+	assert_true(count_lines(started) >= 3 && count_lines(started) <= 5);
+	assert_true(max_seen(seen) <= 2);
+}
+
+/* Stores that cannot notify say so. */
+static void test_no_watch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = new_store(f, "/bin/true", NULL, NULL);
+	const struct store_caps *c = store_caps(s);
+
+	assert_int_equal(store_watch(s, KEY_A, (store_change_cb)(void (*)(void))outcome_cb, f),
+			 -EOPNOTSUPP);
+	assert_false(c->notifies);
+	assert_false(c->cheap_reads);
+	assert_false(c->dedup_default);
+	assert_int_equal(c->value_max, 0);
+	assert_int_equal(s->max_running, STORE_DEFAULT_CONCURRENCY);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +576,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stderr_logged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_limit_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -393,6 +393,36 @@ static void test_huge_file_refused(void **state)
 	get_refused(f, "larger than");
 }
 
+/* A write replaces whatever is at the record's name, a link included, and never
+ * writes through it. */
+static void test_set_replaces_link(void **state)
+{
+	struct fixture *f = *state;
+	static struct outcome o;
+	char path[700], target[700], buf[200];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/victim", f->dir);
+	write_file(target, "precious\n");
+	record_path(f, path, sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+	assert_true(do_set(f->loop, f->store, KEY_A, VALUE_A, 0, &o, 1000) >= 0);
+	assert_int_equal(o.status, STORE_OK);
+	read_file(target, buf, sizeof(buf));
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_true(do_get(f->loop, f->store, KEY_A, 0, &o, 1000) >= 0);
+	assert_string_equal(o.value, VALUE_A);
+	/* a FIFO in its place: replaced as well, nothing blocks */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	arm_alarm();
+	assert_true(do_set(f->loop, f->store, KEY_A, VALUE_A, 0, &o, 1000) >= 0);
+	alarm(0);
+	assert_int_equal(o.status, STORE_OK);
+}
+
 /* ---- change notification ---- */
 
 struct watcher {
@@ -561,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_file_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_replaces_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_coalesces, setup, teardown),
