@@ -22,9 +22,10 @@ struct dirwatch {
 	int fd;
 	dirwatch_cb cb;
 	void *arg;
+	bool gone;
 };
 
-size_t dirwatch_parse(const uint8_t *buf, size_t len, dirwatch_cb cb, void *arg)
+size_t dirwatch_parse(const uint8_t *buf, size_t len, dirwatch_cb cb, void *arg, bool *gone)
 {
 	size_t off = 0, n = 0;
 
@@ -42,7 +43,9 @@ size_t dirwatch_parse(const uint8_t *buf, size_t len, dirwatch_cb cb, void *arg)
 		off += sizeof(ev) + ev.len;
 		if (ev.len && nlen == ev.len)
 			break;
-		if (ev.mask & (IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+		if (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT))
+			*gone = true;
+		if (ev.mask & (IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT))
 			cb(arg, NULL);
 		else if (nlen && !(ev.mask & IN_ISDIR))
 			cb(arg, name);
@@ -68,7 +71,7 @@ static void on_readable(struct loop *l, int fd, unsigned events, void *arg)
 			continue;
 		if (n <= 0)
 			return; /* EAGAIN: all read */
-		dirwatch_parse(buf, (size_t)n, w->cb, w->arg);
+		dirwatch_parse(buf, (size_t)n, w->cb, w->arg, &w->gone);
 	}
 }
 
@@ -104,6 +107,11 @@ fail:
 	close(w->fd);
 	free(w);
 	return r;
+}
+
+bool dirwatch_alive(const struct dirwatch *w)
+{
+	return w && !w->gone;
 }
 
 void dirwatch_close(struct dirwatch *w)

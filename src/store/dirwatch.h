@@ -5,6 +5,7 @@
 #ifndef SM_DIRWATCH_H
 #define SM_DIRWATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +25,13 @@ typedef void (*dirwatch_cb)(void *arg, const char *name);
 int dirwatch_open(struct loop *l, const char *dir, dirwatch_cb cb, void *arg,
 		  struct dirwatch **out, struct errbuf *e);
 void dirwatch_close(struct dirwatch *w);
+/* False once the directory itself went away (removed, moved, unmounted): the watch
+ * sees nothing more; a directory made again under the name needs a new watch. */
+bool dirwatch_alive(const struct dirwatch *w);
 
 /* The events in buf (len bytes, as read from the watch), each given to cb; a
- * truncated or malformed event ends the walk. Returns how many were given. Split out so
- * it can be tested on its own. */
-size_t dirwatch_parse(const uint8_t *buf, size_t len, dirwatch_cb cb, void *arg);
+ * truncated or malformed event ends the walk. Returns how many were given; *gone is
+ * set when the directory itself went away. Split out so it can be tested on its own. */
+size_t dirwatch_parse(const uint8_t *buf, size_t len, dirwatch_cb cb, void *arg, bool *gone);
 
 #endif

@@ -41,6 +41,8 @@
 struct file_store {
 	char *dir;
 	struct dirwatch *watch; /* opened with the first watch */
+	bool watch_wanted;	/* somebody watched: keep a watch open */
+	bool watch_warned;	/* said once that there is none */
 };
 
 static bool is_space(char c)
@@ -136,6 +138,8 @@ static int open_record(const char *path, char *msg, size_t len)
 	return fd;
 }
 
+static int watch_dir(struct store *s);
+
 static void file_get(struct store *s, struct store_op *op)
 {
 	struct file_store *fs = s->priv;
@@ -144,6 +148,10 @@ static void file_get(struct store *s, struct store_op *op)
 	size_t len = 0, off, vlen;
 	int fd;
 
+	/* the directory was removed and perhaps made again: watch the new one (reads go on
+	 * on a timer meanwhile, so this is where a watcher's store notices) */
+	if (fs->watch_wanted && !dirwatch_alive(fs->watch) && store_watched(s, op->key))
+		watch_dir(s);
 	snprintf(path, sizeof(path), "%s/%s.txt", fs->dir, op->key);
 	fd = open_record(path, msg, sizeof(msg));
 	if (fd == -ENOENT) {
@@ -291,19 +299,33 @@ static void on_dir_event(void *arg, const char *name)
 	store_notify(s, key);
 }
 
-static int file_watch(struct store *s, const char *key)
+/* The watch of the directory, opened (again, after the directory went away and
+ * came back) when somebody watches. */
+static int watch_dir(struct store *s)
 {
 	struct file_store *fs = s->priv;
 	struct errbuf e = { "" };
 	int r;
 
-	(void)key;
-	if (fs->watch)
+	if (dirwatch_alive(fs->watch))
 		return 0;
+	dirwatch_close(fs->watch);
+	fs->watch = NULL;
 	r = dirwatch_open(s->loop, fs->dir, on_dir_event, s, &fs->watch, &e);
-	if (r)
+	if (r && !fs->watch_warned)
 		log_warn(s->log, "store %s: no change notification (%s): records are read on a timer",
 			 s->name, e.msg);
+	fs->watch_warned = r != 0;
+	return r;
+}
+
+static int file_watch(struct store *s, const char *key)
+{
+	struct file_store *fs = s->priv;
+	int r = watch_dir(s);
+
+	(void)key;
+	fs->watch_wanted |= r == 0;
 	return r;
 }
 

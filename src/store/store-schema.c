@@ -173,7 +173,13 @@ static void check_value(const struct config_plugin *pl, const struct config_opti
 	case STORE_OPT_INT:
 		errno = 0;
 		v = strtoll(o->value, &end, 10);
-		if (!*o->value || *end || errno || v < sp->min || v > sp->max) {
+		if (!*o->value || *end || errno) {
+			report(k, DIAG_ERROR, o->pos, -EINVAL, "plugins.%s.%s: '%s' is not a number",
+			       pl->name, o->key, o->value);
+			return;
+		}
+		/* min = max = 0: any number */
+		if ((sp->min || sp->max) && (v < sp->min || v > sp->max)) {
 			report(k, DIAG_ERROR, o->pos, -EINVAL,
 			       "plugins.%s.%s: '%s' is not a number from %lld to %lld", pl->name,
 			       o->key, o->value, (long long)sp->min, (long long)sp->max);
@@ -518,7 +524,7 @@ void store_kinds_doc(FILE *f)
 			if (sp->alias)
 				fprintf(f, " (or `%s`)", sp->alias);
 			fprintf(f, " | %s", type_word(sp));
-			if (sp->type == STORE_OPT_INT)
+			if (sp->type == STORE_OPT_INT && (sp->min || sp->max))
 				fprintf(f, " %lld-%lld", (long long)sp->min, (long long)sp->max);
 			fprintf(f, " | %s | %s%s |\n",
 				sp->required ? "required" : sp->def ? sp->def : "—",

@@ -74,7 +74,7 @@ struct store_option_spec {
 	const char *doc;   /* one line, for docs/configuration.md (store_kinds_doc) */
 	const char *alias; /* an older spelling read as this option (zone_name for zone) */
 	const char *hint;  /* said with "is required", e.g. "(the program to run)" */
-	int64_t min, max;  /* int: the range; duration: min is the shortest, in ms */
+	int64_t min, max;  /* int: the range (both 0: any); duration: min is the shortest, in ms */
 	/* A check beyond the type (a DNS name, a URL): 0, or -EINVAL with why in e. */
 	int (*check)(const char *value, struct errbuf *e);
 };

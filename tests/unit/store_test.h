@@ -139,7 +139,7 @@ static inline char *make_tmpdir(void)
 
 static inline void remove_tree(const char *dir)
 {
-	char cmd[512];
+	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

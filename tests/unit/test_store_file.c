@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -20,6 +21,7 @@
 
 #include "proto/record.h"
 #include "store_test.h"
+#include "store/dirwatch.h"
 
 extern char **environ;
 
@@ -576,6 +578,68 @@ static void test_watch_lifetimes(void **state)
 	assert_int_equal(w1.calls, 2);
 }
 
+/* The directory removed and made again: the watchers hear "anything may have
+ * changed", and after the next read (the timer fallback) a write in the new directory
+ * wakes them again. */
+static void test_watch_directory_recreated(void **state)
+{
+	struct fixture *f = *state;
+	static struct watcher w;
+	static struct outcome o;
+	char dir[700], path[800];
+
+	memset(&w, 0, sizeof(w));
+	snprintf(dir, sizeof(dir), "%s/records", f->dir);
+	snprintf(path, sizeof(path), "%s/%s.txt", dir, KEY_A);
+	assert_int_equal(store_watch(f->store, KEY_A, watch_cb, &w), 0);
+	remove_tree(dir);
+	assert_true(wait_watch(f, &w, 1, 3000) < 3000);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_true(do_get(f->loop, f->store, KEY_A, 0, &o, 1000) >= 0);
+	assert_int_equal(o.status, STORE_NOT_FOUND);
+	w.calls = 0;
+	write_file(path, "abcd\n");
+	assert_true(wait_watch(f, &w, 1, 3000) < 3000);
+	assert_string_equal(w.last_key, KEY_A);
+}
+
+static void count_event(void *arg, const char *name)
+{
+	int *n = arg;
+
+	(void)name;
+	(*n)++;
+}
+
+/* The event walk stops at a truncated event and at a name without its NUL. */
+static void test_dirwatch_parse(void **state)
+{
+	struct {
+		struct inotify_event ev;
+		char name[16];
+	} __attribute__((packed)) one = { { 1, IN_CLOSE_WRITE, 0, 16 }, "x.txt" };
+	uint8_t buf[2 * sizeof(one)];
+	bool gone = false;
+	int n = 0;
+
+	(void)state;
+	memcpy(buf, &one, sizeof(one));
+	memcpy(buf + sizeof(one), &one, sizeof(one));
+	assert_int_equal(dirwatch_parse(buf, sizeof(buf), count_event, &n, &gone), 2);
+	assert_int_equal(dirwatch_parse(buf, sizeof(buf) - 1, count_event, &n, &gone), 1);
+	assert_int_equal(dirwatch_parse(buf, sizeof(struct inotify_event) - 1, count_event, &n, &gone), 0);
+	memset(one.name, 'a', sizeof(one.name)); /* no NUL */
+	memcpy(buf, &one, sizeof(one));
+	assert_int_equal(dirwatch_parse(buf, sizeof(one), count_event, &n, &gone), 0);
+	assert_false(gone);
+	one.ev.mask = IN_IGNORED;
+	one.ev.len = 0;
+	memcpy(buf, &one, sizeof(one.ev));
+	assert_int_equal(dirwatch_parse(buf, sizeof(one.ev), count_event, &n, &gone), 1);
+	assert_true(gone);
+	assert_int_equal(n, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +660,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_coalesces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_lifetimes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_directory_recreated, setup, teardown),
+		cmocka_unit_test(test_dirwatch_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
