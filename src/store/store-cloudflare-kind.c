@@ -72,6 +72,25 @@ static int check_ttl(const char *v, struct errbuf *e)
 		       : err_set(e, -EINVAL, "'%s' must be 1 (automatic) or 30-86400 seconds", v);
 }
 
+/* Every record name <40 hex>.<subdomain>.<zone> must be a DNS name. */
+static int cf_check(const struct store_ops *ops, const struct config_plugin *cfg,
+		    struct config_pos *pos, struct errbuf *e)
+{
+	const char *zone = store_opt_str(ops, cfg, "zone");
+	const char *sub = store_opt_str(ops, cfg, "subdomain");
+	const struct config_option *o = config_plugin_option(cfg, "zone");
+	size_t n = CF_KEY_LEN + 1 + (zone ? strlen(zone) : 0) + (sub && *sub ? strlen(sub) + 1 : 0);
+
+	if (n <= CF_NAME_MAX)
+		return 0;
+	if ((o = config_plugin_option(cfg, sub && *sub ? "subdomain" : "zone")) ||
+	    (o = config_plugin_option(cfg, "zone_name")))
+		*pos = o->pos;
+	return err_set(e, -EINVAL,
+		       "record names <key>.%s<zone> would be %zu characters, more than the %d of a DNS name",
+		       sub && *sub ? "<subdomain>." : "", n, CF_NAME_MAX);
+}
+
 static void cf_destroy(struct store *s)
 {
 	struct cf_store *cf = s->priv;
@@ -120,9 +139,9 @@ static int add_header(struct cf_store *cf, const char *h)
 static int cf_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
 {
 	const char *api = getenv(CF_API_ENV);
-	const char *zone = store_opt_str(s, cfg, "zone");
-	const char *subdomain = store_opt_str(s, cfg, "subdomain");
-	const char *token = store_opt_str(s, cfg, "token");
+	const char *zone = store_opt_str(s->ops, cfg, "zone");
+	const char *subdomain = store_opt_str(s->ops, cfg, "subdomain");
+	const char *token = store_opt_str(s->ops, cfg, "token");
 	struct cf_store *cf;
 	char *auth = NULL;
 	int r;
@@ -146,7 +165,7 @@ static int cf_init(struct store *s, const struct config_plugin *cfg, struct errb
 	s->priv = cf;
 	cf->loop = s->loop;
 	cf->log = s->log;
-	cf->ttl = (int)store_opt_int(s, cfg, "ttl");
+	cf->ttl = (int)store_opt_int(s->ops, cfg, "ttl");
 	loop_timer_init(&cf->curl_timer, cf_on_curl_timer, cf);
 	cf->api = strdup(api && *api ? api : CF_API_DEFAULT);
 	cf->zone = strdup(zone);
@@ -255,6 +274,7 @@ const struct store_ops store_cloudflare_ops = {
 	.kind = "cloudflare",
 	.builtin = true,
 	.options = cf_options,
+	.check = cf_check,
 	/* a TXT record stays until it is overwritten; one TXT string holds 255 bytes */
 	.caps = { .dedup_default = true, .value_max = 255 },
 	.max_concurrent = CF_MAX_HOST_CONNECTIONS,

@@ -16,6 +16,7 @@
 #define CF_BACKOFF_MS 1000
 #define CF_REPLY_MAX (256 * 1024) /* a filtered record list is a few KiB */
 #define CF_NAME_MAX 253		  /* a DNS name in text form */
+#define CF_KEY_LEN 40		  /* a record key: 40 hex digits */
 #define CF_MAX_HOST_CONNECTIONS 4
 
 enum cf_phase {

@@ -94,8 +94,8 @@ static int exec_init(struct store *s, const struct config_plugin *cfg, struct er
 {
 	struct child_cmd *cmd;
 	char *const *args;
-	size_t n = store_opt_list(s, cfg, "args", &args);
-	int r = child_cmd_new(&cmd, store_opt_str(s, cfg, "command"), args, n, e);
+	size_t n = store_opt_list(s->ops, cfg, "args", &args);
+	int r = child_cmd_new(&cmd, store_opt_str(s->ops, cfg, "command"), args, n, e);
 
 	if (!r)
 		s->priv = cmd;

@@ -331,7 +331,7 @@ static int file_watch(struct store *s, const char *key)
 
 static int file_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
 {
-	const char *dir = store_opt_str(s, cfg, "dir");
+	const char *dir = store_opt_str(s->ops, cfg, "dir");
 	struct file_store *fs;
 	struct stat st;
 

@@ -291,6 +291,13 @@ static void check_options(const struct config_plugin *pl, const struct store_ops
 			check_value(pl, o, sp, k);
 	}
 	check_required(pl, ops, k);
+	if (ops->check && !k->err) {
+		struct config_pos pos = pl->pos;
+		struct errbuf why = { "" };
+
+		if (ops->check(ops, pl, &pos, &why))
+			report(k, DIAG_ERROR, pos, -EINVAL, "plugins.%s: %s", pl->name, why.msg);
+	}
 }
 
 static char *xstrdup(const char *s, bool *oom)
@@ -392,15 +399,10 @@ const struct store_ops *store_schema_check(const struct config_plugin *pl, struc
 
 /* ---- accessors -------------------------------------------------------------------- */
 
-static const struct store_option_spec *spec_of(const struct store *s, const char *name)
-{
-	return store_option_find(s->ops, name);
-}
-
-const char *store_opt_str(const struct store *s, const struct config_plugin *cfg,
+const char *store_opt_str(const struct store_ops *ops, const struct config_plugin *cfg,
 			  const char *name)
 {
-	const struct store_option_spec *sp = spec_of(s, name);
+	const struct store_option_spec *sp = store_option_find(ops, name);
 	const struct config_option *o = sp ? opt_for(cfg, sp) : NULL;
 
 	if (is_usable_scalar(o))
@@ -408,10 +410,11 @@ const char *store_opt_str(const struct store *s, const struct config_plugin *cfg
 	return sp ? sp->def : NULL;
 }
 
-int64_t store_opt_int(const struct store *s, const struct config_plugin *cfg, const char *name)
+int64_t store_opt_int(const struct store_ops *ops, const struct config_plugin *cfg,
+		      const char *name)
 {
-	const struct store_option_spec *sp = spec_of(s, name);
-	const char *v = store_opt_str(s, cfg, name);
+	const struct store_option_spec *sp = store_option_find(ops, name);
+	const char *v = store_opt_str(ops, cfg, name);
 	int64_t r = 0;
 	bool b = false;
 
@@ -424,15 +427,16 @@ int64_t store_opt_int(const struct store *s, const struct config_plugin *cfg, co
 	return strtoll(v, NULL, 10);
 }
 
-bool store_opt_bool(const struct store *s, const struct config_plugin *cfg, const char *name)
+bool store_opt_bool(const struct store_ops *ops, const struct config_plugin *cfg,
+		    const char *name)
 {
-	return store_opt_int(s, cfg, name) != 0;
+	return store_opt_int(ops, cfg, name) != 0;
 }
 
-size_t store_opt_list(const struct store *s, const struct config_plugin *cfg, const char *name,
-		      char *const **items)
+size_t store_opt_list(const struct store_ops *ops, const struct config_plugin *cfg,
+		      const char *name, char *const **items)
 {
-	const struct store_option_spec *sp = spec_of(s, name);
+	const struct store_option_spec *sp = store_option_find(ops, name);
 	const struct config_option *o = sp ? opt_for(cfg, sp) : NULL;
 
 	if (!o || o->unusable) {

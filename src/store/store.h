@@ -117,6 +117,10 @@ struct store_ops {
 	 * 0 = STORE_DEFAULT_CONCURRENCY; a kind whose operations finish at once may say
 	 * SIZE_MAX (no limit) */
 	size_t max_concurrent;
+	/* Rules across options (optional), once each option passed its own checks: 0, or
+	 * -EINVAL with why in e and *pos set to the option it is about. */
+	int (*check)(const struct store_ops *ops, const struct config_plugin *cfg,
+		     struct config_pos *pos, struct errbuf *e);
 	/* Reads the options (store_opt_*); errors with words, no need to name the store. */
 	int (*init)(struct store *s, const struct config_plugin *cfg, struct errbuf *e);
 	/* Starts op; completes it later with store_op_done or store_op_complete_later,
@@ -220,15 +224,18 @@ bool store_config_equal(const struct config_plugin *a, const struct config_plugi
 /* Writes the option tables of every kind as Markdown, for docs/configuration.md. */
 void store_kinds_doc(FILE *f);
 
-/* For init: an option's value as the entry gives it, else its older spelling, else
- * the schema's default (NULL / 0 / false / no items when there is none). name must be
- * in the kind's schema. Valid while cfg lives (init copies what it keeps). */
-const char *store_opt_str(const struct store *s, const struct config_plugin *cfg,
+/* For init and check: an option's value as the entry gives it, else its older
+ * spelling, else the schema's default (NULL / 0 / false / no items when there is
+ * none); durations in ms. name must be in ops's schema. Valid while cfg lives (init
+ * copies what it keeps). */
+const char *store_opt_str(const struct store_ops *ops, const struct config_plugin *cfg,
 			  const char *name);
-int64_t store_opt_int(const struct store *s, const struct config_plugin *cfg, const char *name);
-bool store_opt_bool(const struct store *s, const struct config_plugin *cfg, const char *name);
-size_t store_opt_list(const struct store *s, const struct config_plugin *cfg, const char *name,
-		      char *const **items);
+int64_t store_opt_int(const struct store_ops *ops, const struct config_plugin *cfg,
+		      const char *name);
+bool store_opt_bool(const struct store_ops *ops, const struct config_plugin *cfg,
+		    const char *name);
+size_t store_opt_list(const struct store_ops *ops, const struct config_plugin *cfg,
+		      const char *name, char *const **items);
 
 /* ---- for the kinds ------------------------------------------------------------------ */
 

@@ -603,6 +603,9 @@ static void test_fwmark(void **state)
 	store_free(s);
 }
 
+#define A50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG_ZONE A50 "." A50 "." A50 "." A50 ".example.com" /* 216 characters */
+
 static void test_bad_config(void **state)
 {
 	struct fixture *f = *state;
@@ -616,6 +619,7 @@ static void test_bad_config(void **state)
 		{ "zone: " ZONE ", token: " TOKEN ", ttl: 5", "1 (automatic) or 30-86400" },
 		{ "zone: " ZONE ", token: " TOKEN ", ttl: soon", "not a number" },
 		{ "zone: " ZONE ", zone_name: " ZONE ", token: " TOKEN, "the same option" },
+		{ "zone: " LONG_ZONE ", subdomain: wg, token: " TOKEN, "more than the 253 of a DNS name" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
