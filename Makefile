@@ -82,7 +82,7 @@ OTHER_PLATFORM_SRCS := $(foreach p,$(filter-out $(PLATFORM),$(PLATFORMS)),$(wild
 OPT_OUT_SRCS :=
 OPT_OUT_TESTS :=
 ifeq ($(WITH_CLOUDFLARE),0)
-OPT_OUT_SRCS += src/store/store-cloudflare.c src/proto/cloudflare-reply.c
+OPT_OUT_SRCS += src/store/store-cloudflare.c src/store/store-cloudflare-kind.c src/proto/cloudflare-reply.c
 OPT_OUT_TESTS += tests/unit/test_store_cloudflare.c tests/fuzz/fuzz_cloudflare.c
 endif
 SRCS := $(filter-out $(OPT_OUT_SRCS) $(OTHER_PLATFORM_SRCS),$(wildcard src/*/*.c))
