@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The one place a backend is chosen for an interface. */
+/* What both backends share at the edge: the interface name rule, the check of peer
+ * operations, and the synchronous calls, each one request on a handle with a loop of
+ * its own (so there is one implementation of every exchange: wg-handle.c). */
 #include "wg/wg-backend.h"
 #include "wg/wg.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* The kernel's dev_valid_name() rules; they also keep the name safe in a socket path. */
-static int check_name(const char *name, struct errbuf *e)
+int wg_check_name(const char *name, struct errbuf *e)
 {
-	size_t n = strlen(name);
+	size_t n = strnlen(name, IFNAMSIZ);
 
 	if (n == 0 || n >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
 		return err_set(e, -EINVAL, "invalid interface name '%.*s'", IFNAMSIZ, name);
@@ -22,72 +22,137 @@ static int check_name(const char *name, struct errbuf *e)
 	return 0;
 }
 
-/* AUTO takes UAPI when the socket exists: userspace implementations create it, and a
- * kernel interface of the same name would be unusual enough to need the override. */
-static int pick(const char *name, enum wg_backend_kind kind, char path[], size_t len,
-		enum wg_backend_kind *use, struct errbuf *e)
+int wg_ops_check(const struct wg_peer_op *ops, size_t n)
 {
-	struct stat st;
+	for (size_t i = 0; i < n; i++) {
+		const struct wg_peer_op *op = &ops[i];
+
+		if (op->keepalive < -1 || op->keepalive > 65535)
+			return -EINVAL;
+		if (op->endpoint && !addr_is_set(op->endpoint))
+			return -EINVAL;
+		if (op->n_allowed_ips && !op->allowed_ips)
+			return -EINVAL;
+		for (size_t j = 0; j < op->n_allowed_ips; j++) {
+			const struct wg_allowed_ip *ip = &op->allowed_ips[j];
+
+			if (!((ip->family == AF_INET && ip->cidr <= 32) ||
+			      (ip->family == AF_INET6 && ip->cidr <= 128)))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- one request, waited for ---- */
+
+struct sync {
+	struct loop *loop;
+	struct wg_handle *h;
+	bool done;
+	int err;
+	struct errbuf e;
+	struct wg_device *dev;
+};
+
+static void sync_get_cb(void *arg, int err, const char *msg, struct wg_device *dev)
+{
+	struct sync *s = arg;
+
+	s->done = true;
+	s->err = err;
+	s->dev = dev;
+	if (err)
+		snprintf(s->e.msg, sizeof(s->e.msg), "%s", msg);
+}
+
+static void sync_set_cb(void *arg, int err, const char *msg)
+{
+	sync_get_cb(arg, err, msg, NULL);
+}
+
+static int sync_open(struct sync *s, const char *name, enum wg_backend_kind kind,
+		     struct errbuf *e)
+{
 	int r;
 
-	r = check_name(name, e);
+	memset(s, 0, sizeof(*s));
+	r = wg_check_name(name, e);
 	if (r)
 		return r;
-	snprintf(path, len, "%s/%s.sock", WG_UAPI_DIR, name);
-	if (kind == WG_BACKEND_AUTO)
-		kind = (!stat(path, &st) && S_ISSOCK(st.st_mode)) ? WG_BACKEND_UAPI
-								  : WG_BACKEND_NETLINK;
-	*use = kind;
-	return 0;
+	r = loop_new(&s->loop, e);
+	if (r)
+		return r;
+	r = wg_handle_open(s->loop, name, kind, &s->h, e);
+	if (r) {
+		loop_free(s->loop);
+		s->loop = NULL;
+	}
+	return r;
+}
+
+/* Runs the queued request (r is what queueing it returned) to its callback. The
+ * handle's deadline bounds the wait. */
+static int sync_run(struct sync *s, int r, struct errbuf *e)
+{
+	if (r)
+		err_set(e, r, "%s", r == -ENOMEM ? "out of memory" : "invalid request");
+	while (!r && !s->done) {
+		r = loop_run_once(s->loop, -1);
+		if (r == -EINTR)
+			r = 0;
+		if (r)
+			err_set(e, r, "event loop: %s", strerror(-r));
+	}
+	if (!r) {
+		r = s->err;
+		if (r)
+			snprintf(e->msg, sizeof(e->msg), "%s", s->e.msg);
+	}
+	wg_handle_close(s->h);
+	loop_free(s->loop);
+	return r;
 }
 
 int wg_device_get(const char *name, enum wg_backend_kind kind, struct wg_device **out,
 		  struct errbuf *e)
 {
-	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
-	enum wg_backend_kind use;
+	struct sync s;
 	int r;
 
-	r = pick(name, kind, path, sizeof(path), &use, e);
+	r = sync_open(&s, name, kind, e);
 	if (r)
 		return r;
-	if (use == WG_BACKEND_UAPI) {
-		r = wg_uapi_get(path, name, out, e);
-		if (r)
-			err_prefix(e, r, "%s: ", name);
-		return r;
-	}
-	return wg_nl_get(name, out, e);
+	r = sync_run(&s, wg_handle_get(s.h, sync_get_cb, &s), e);
+	if (!r)
+		*out = s.dev;
+	else
+		wg_device_free(s.dev);
+	return r;
 }
 
-static int set_peer(const char *name, enum wg_backend_kind kind, const struct wg_peer_update *u,
-		    struct errbuf *e)
+int wg_set_peers(const char *name, enum wg_backend_kind kind, const struct wg_peer_update *u,
+		 size_t n, struct errbuf *e)
 {
-	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
-	enum wg_backend_kind use;
+	struct sync s;
 	int r;
 
-	r = pick(name, kind, path, sizeof(path), &use, e);
+	r = sync_open(&s, name, kind, e);
 	if (r)
 		return r;
-	if (use == WG_BACKEND_UAPI) {
-		r = wg_uapi_set_peer(path, name, u, e);
-		if (r && r != -ENOENT)
-			err_prefix(e, r, "%s: ", name);
-		return r;
-	}
-	return wg_nl_set_peer(name, u, e);
+	return sync_run(&s, wg_handle_set(s.h, u, n, sync_set_cb, &s), e);
 }
 
-int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
-		    const union sm_addr *endpoint, struct errbuf *e)
+int wg_replace_peer(const char *name, enum wg_backend_kind kind, const struct wg_peer *full,
+		    const union sm_addr *endpoint, int keepalive, struct errbuf *e)
 {
-	struct wg_peer_update u = { .endpoint = endpoint, .keepalive = -1 };
+	struct sync s;
+	int r;
 
-	if (endpoint->sa.sa_family != AF_INET && endpoint->sa.sa_family != AF_INET6)
-		return err_set(e, -EAFNOSUPPORT, "endpoint is neither IPv4 nor IPv6");
-	memcpy(u.public_key, pub, WG_KEY_LEN);
-	return set_peer(name, kind, &u, e);
+	r = sync_open(&s, name, kind, e);
+	if (r)
+		return r;
+	return sync_run(&s, wg_handle_replace(s.h, full, endpoint, keepalive, sync_set_cb, &s), e);
 }
 
 int wg_update_peer(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
@@ -95,19 +160,24 @@ int wg_update_peer(const char *name, enum wg_backend_kind kind, const uint8_t pu
 {
 	struct wg_peer_update u = { .endpoint = endpoint, .keepalive = keepalive, .known = known };
 
-	if (endpoint && endpoint->sa.sa_family != AF_INET && endpoint->sa.sa_family != AF_INET6)
+	if (endpoint && !addr_is_set(endpoint))
 		return err_set(e, -EAFNOSUPPORT, "endpoint is neither IPv4 nor IPv6");
 	if (keepalive < -1 || keepalive > 65535)
 		return err_set(e, -EINVAL, "keepalive %d out of range", keepalive);
 	memcpy(u.public_key, pub, WG_KEY_LEN);
-	return set_peer(name, kind, &u, e);
+	return wg_set_peers(name, kind, &u, 1, e);
+}
+
+int wg_set_endpoint(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
+		    const union sm_addr *endpoint, struct errbuf *e)
+{
+	if (!endpoint || !addr_is_set(endpoint))
+		return err_set(e, -EAFNOSUPPORT, "endpoint is neither IPv4 nor IPv6");
+	return wg_update_peer(name, kind, pub, endpoint, -1, false, e);
 }
 
 int wg_set_keepalive(const char *name, enum wg_backend_kind kind, const uint8_t pub[WG_KEY_LEN],
 		     uint16_t seconds, struct errbuf *e)
 {
-	struct wg_peer_update u = { .keepalive = seconds };
-
-	memcpy(u.public_key, pub, WG_KEY_LEN);
-	return set_peer(name, kind, &u, e);
+	return wg_update_peer(name, kind, pub, NULL, seconds, false, e);
 }

@@ -41,6 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wg_device_free(dev);
 	}
 	wg_nl_dump_free(&d);
-	wg_nl_parse_family(data, size, &id);
+	wg_nl_parse_family(data, size, 0, &id);
 	return 0;
 }
