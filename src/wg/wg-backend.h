@@ -27,6 +27,10 @@
  * 0 or -EINVAL with why. */
 int wg_check_name(const char *name, struct errbuf *e);
 
+/* Points a handle's UAPI backend at another socket (tests run a fake daemon in a
+ * temporary directory). 0 or -ENAMETOOLONG. */
+int wg_handle_set_uapi_path(struct wg_handle *h, const char *path);
+
 /* ---- a buffer for secrets: grows by copy-and-wipe, wiped when freed ---- */
 
 struct secbuf {

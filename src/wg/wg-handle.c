@@ -142,6 +142,16 @@ void wg_handle_set_timeout(struct wg_handle *h, int ms)
 	h->timeout_ms = ms > 0 ? ms : WG_IO_TIMEOUT_MS;
 }
 
+int wg_handle_set_uapi_path(struct wg_handle *h, const char *path)
+{
+	if (strlen(path) >= sizeof(h->path))
+		return -ENAMETOOLONG;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	wg_uapi_conn_abort(&h->uapi);
+	wg_uapi_conn_init(&h->uapi, h->loop, h->path, h->name);
+	return 0;
+}
+
 /* AUTO takes UAPI when the socket exists: userspace implementations create it, and a
  * kernel interface of the same name would be unusual enough to need the override. A
  * kept UAPI connection keeps the choice; otherwise it is made again, so a wireguard-go

@@ -44,7 +44,8 @@ bool wg_uapi_conn_open(const struct wg_uapi_conn *c)
 	return c->fd >= 0;
 }
 
-static void conn_close(struct wg_uapi_conn *c)
+/* Closes the connection; the buffers are the caller's to reset. */
+static void drop_fd(struct wg_uapi_conn *c)
 {
 	if (c->fd >= 0) {
 		loop_fd_remove(c->loop, c->fd);
@@ -53,6 +54,11 @@ static void conn_close(struct wg_uapi_conn *c)
 	c->fd = -1;
 	c->used = false;
 	c->phase = U_IDLE;
+}
+
+static void conn_close(struct wg_uapi_conn *c)
+{
+	drop_fd(c);
 	secbuf_reset(&c->in);
 	secbuf_reset(&c->out);
 }
@@ -187,7 +193,7 @@ static void fail(struct wg_uapi_conn *c, int err)
 	bool stale = err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN || err == 0;
 
 	if (c->used && !c->retried && c->in.len == 0 && stale) {
-		conn_close(c);
+		drop_fd(c); /* the request in c->out goes again */
 		c->retried = true;
 		c->out_off = 0;
 		err = conn_connect(c, &c->e);
