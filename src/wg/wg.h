@@ -98,7 +98,8 @@ int wg_handle_replace(struct wg_handle *h, const struct wg_peer *full,
  * step; a multi-step request stops before its next step. */
 void wg_handle_cancel(struct wg_handle *h, void *arg);
 
-/* ---- synchronous calls (a private loop; never from a daemon that has the handle) ---- */
+/* ---- synchronous calls: each one request on a handle with a private loop, so the caller
+ * waits up to the deadline; a daemon uses its handle instead ---- */
 
 /* Reads the device. kind as for wg_handle_open. On success *out is a new device (free
  * with wg_device_free); on failure -errno with a message naming the interface and, for
