@@ -8,15 +8,21 @@
  *   wgset [-b K] IFACE PEER-KEY replace ADDR:PORT|- [SECONDS|-]
  *   wgset [-b K] IFACE multi PEER-KEY=ADDR:PORT[/SECONDS]...   several peers, one set
  *   wgset [-b K] [-t MS] IFACE PEER-KEY async ADDR:PORT
+ *   wgset [-b K] IFACE PEER-KEY reget FILE
  * K is auto, netlink or uapi. async opens a handle on a loop of its own with a 20 ms
  * ticker and queues get, set endpoint, get; it prints each result and at the end
  * "ticks N elapsed MS" (how often the loop ran a timer meanwhile), exit 0 when every
  * step worked and the last get shows the new endpoint. -t sets the handle's deadline.
+ * reget reads the device through one handle, then again once FILE exists (looked for
+ * every 100 ms, for 60 s at most; the kernel module may be reloaded meanwhile: the
+ * handle must find the new family); exit 0 when both reads worked and the second shows
+ * the peer.
  * Exit: 0 done, 3 the peer is not on the device, 1 other failure, 2 usage. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -27,7 +33,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: wgset [-b auto|netlink|uapi] [-t MS] IFACE PEER-KEY "
 			"endpoint ADDR:PORT | keepalive SECONDS | punch ADDR:PORT | "
-			"replace ADDR:PORT|- [SECONDS|-] | async ADDR:PORT\n"
+			"replace ADDR:PORT|- [SECONDS|-] | async ADDR:PORT | reget FILE\n"
 			"       wgset [-b ...] IFACE multi PEER-KEY=ADDR:PORT[/SECONDS]...\n");
 	return 2;
 }
@@ -146,6 +152,72 @@ static int run_async(const char *ifname, enum wg_backend_kind kind, int timeout_
 	return a.failed;
 }
 
+/* reget: a get now and one on the same handle later */
+struct reget {
+	struct wg_handle *h;
+	struct loop_timer later;
+	const uint8_t *key;
+	const char *file;
+	int done, failed, polls;
+};
+
+static void reget_cb(void *arg, int err, const char *msg, struct wg_device *dev)
+{
+	struct reget *g = arg;
+
+	g->done++;
+	if (err) {
+		printf("get %d: %s\n", g->done, msg);
+		g->failed = 1;
+		return;
+	}
+	printf("get %d: %zu peers, backend %s, peer %s\n", g->done, dev->n_peers,
+	       wg_backend_name(dev->backend), wg_device_find_peer(dev, g->key) ? "present" : "absent");
+	if (g->done == 2 && !wg_device_find_peer(dev, g->key))
+		g->failed = 1;
+	wg_device_free(dev);
+}
+
+static void reget_later(struct loop *l, void *arg)
+{
+	struct reget *g = arg;
+
+	if (access(g->file, F_OK) && ++g->polls < 600) {
+		loop_timer_arm(l, &g->later, 100);
+		return;
+	}
+	if (wg_handle_get(g->h, reget_cb, g))
+		g->done = 2, g->failed = 1;
+}
+
+static int run_reget(const char *ifname, enum wg_backend_kind kind,
+		     const uint8_t key[WG_KEY_LEN], const char *file)
+{
+	struct reget g = { .key = key, .file = file };
+	struct loop *l = NULL;
+	struct errbuf e = { "" };
+	bool armed = false;
+
+	if (loop_new(&l, &e) || wg_handle_open(l, ifname, kind, &g.h, &e)) {
+		fprintf(stderr, "wgset: %s\n", e.msg);
+		return 1;
+	}
+	loop_timer_init(&g.later, reget_later, &g);
+	if (wg_handle_get(g.h, reget_cb, &g))
+		return 1;
+	while (g.done < 2) {
+		if (loop_run_once(l, -1))
+			return 1;
+		if (g.done == 1 && !armed) {
+			loop_timer_arm(l, &g.later, 100);
+			armed = true;
+		}
+	}
+	wg_handle_close(g.h);
+	loop_free(l);
+	return g.failed;
+}
+
 /* ---- the rest: one synchronous call each ---- */
 
 static int multi(const char *ifname, enum wg_backend_kind kind, int argc, char **argv,
@@ -251,6 +323,7 @@ int main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* scripts watch the output as it comes */
 	if (sodium_init() < 0 || argc < 4)
 		return usage();
 	if (!strcmp(argv[2], "multi")) {
@@ -264,6 +337,11 @@ int main(int argc, char **argv)
 			if (argc != 5 || parse_ep(argv[4], strlen(argv[4]), &ep))
 				return usage();
 			return run_async(argv[1], kind, timeout_ms, key, &ep);
+		}
+		if (!strcmp(argv[3], "reget")) {
+			if (argc != 5)
+				return usage();
+			return run_reget(argv[1], kind, key, argv[4]);
 		}
 		r = one_peer(argv[1], kind, key, argv[3], argc - 4, argv + 4, &e);
 	}

@@ -270,6 +270,34 @@ replace_checks() {
 		sh -c "[ $? -eq 3 ] && ! $IP netns exec $A wg show wg2 peers | grep -qxF '$PD3'"
 }
 
+# The module unloaded and loaded again under a handle that stays open: the generic
+# netlink family comes back with a new id, which the handle must look up again.
+reload_checks() {
+	a $WGSET $IA "$PB" reget "$tmp/reloaded" >"$tmp/reget" 2>&1 &
+	rpid=$!
+	# the first read done before the module goes
+	for _ in $(seq 100); do grep -q '^get 1' "$tmp/reget" 2>/dev/null && break; sleep 0.1; done
+	for ns in a b; do
+		for l in $($ns $IP -o link show type wireguard | awk -F': ' '{ print $2 }'); do
+			$ns $IP link del "$l"
+		done
+	done
+	if rmmod wireguard && modprobe wireguard &&
+		a $IP link add $IA type wireguard &&
+		a wg set $IA private-key "$tmp/a2.key" peer "$PB" allowed-ips 198.18.1.2/32; then
+		ok "wireguard module unloaded and loaded again, $IA re-created"
+		touch "$tmp/reloaded"
+	else
+		touch "$tmp/reloaded"
+		nok "reload the wireguard module"
+	fi
+	wait $rpid
+	rc=$?
+	sed 's/^/# /' "$tmp/reget"
+	check "a handle kept across the module reload reads the device again (new family id)" \
+		sh -c "[ $rc -eq 0 ] && grep -q '^get 2: 1 peers, backend netlink, peer present' '$tmp/reget'"
+}
+
 compare_with_wg a $IA "fresh device"
 check "fresh device: peers have no endpoint and no handshake" \
 	[ "$(show_peers "$tmp/show" | awk '$2 != "(none)" || $6 != "never"' | wc -l)" -eq 0 ]
@@ -406,4 +434,6 @@ if b wg addconf wg0 "$tmp/many.conf"; then
 else
 	nok "wg addconf with $n peers"
 fi
+# Last: it deletes every WireGuard interface.
+[ $have_wgset -eq 1 ] && reload_checks
 [ $fails -eq 0 ]
