@@ -4,7 +4,8 @@
  * transports (wg-netlink.c, wg-uapi.c), whose connection it keeps. Here is what a
  * request means in steps (read, check, write) and what it writes (wg-backend.h peer
  * operations, which each backend encodes its own way); the transports know only how to
- * read the device and how to send operations. */
+ * read the device and how to send operations. The interface name rule and the check of
+ * operations both encoders rely on are here too. */
 #include "wg/wg-backend.h"
 
 #include <errno.h>
@@ -60,6 +61,41 @@ struct wg_handle {
 
 static void kick_cb(struct loop *l, void *arg);
 static void deadline_cb(struct loop *l, void *arg);
+
+int wg_check_name(const char *name, struct errbuf *e)
+{
+	size_t n = strnlen(name, IFNAMSIZ);
+
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return err_set(e, -EINVAL, "invalid interface name '%.*s'", IFNAMSIZ, name);
+	for (size_t i = 0; i < n; i++)
+		if (name[i] == '/' || name[i] == ':' || name[i] == ' ' ||
+		    (name[i] >= '\t' && name[i] <= '\r'))
+			return err_set(e, -EINVAL, "invalid interface name '%s'", name);
+	return 0;
+}
+
+int wg_ops_check(const struct wg_peer_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wg_peer_op *op = &ops[i];
+
+		if (op->keepalive < -1 || op->keepalive > 65535)
+			return -EINVAL;
+		if (op->endpoint && !addr_is_set(op->endpoint))
+			return -EINVAL;
+		if (op->n_allowed_ips && !op->allowed_ips)
+			return -EINVAL;
+		for (size_t j = 0; j < op->n_allowed_ips; j++) {
+			const struct wg_allowed_ip *ip = &op->allowed_ips[j];
+
+			if (!((ip->family == AF_INET && ip->cidr <= 32) ||
+			      (ip->family == AF_INET6 && ip->cidr <= 128)))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
 
 int wg_handle_open(struct loop *l, const char *ifname, enum wg_backend_kind kind,
 		   struct wg_handle **out, struct errbuf *e)

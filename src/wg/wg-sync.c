@@ -1,50 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What both backends share at the edge: the interface name rule, the check of peer
- * operations, and the synchronous calls, each one request on a handle with a loop of
- * its own (so there is one implementation of every exchange: wg-handle.c). */
+/* The synchronous calls of wg.h, each one request on a handle with a loop of its own,
+ * so there is one implementation of every exchange (wg-handle.c). */
 #include "wg/wg-backend.h"
 #include "wg/wg.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-int wg_check_name(const char *name, struct errbuf *e)
-{
-	size_t n = strnlen(name, IFNAMSIZ);
-
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
-		return err_set(e, -EINVAL, "invalid interface name '%.*s'", IFNAMSIZ, name);
-	for (size_t i = 0; i < n; i++)
-		if (name[i] == '/' || name[i] == ':' || name[i] == ' ' ||
-		    (name[i] >= '\t' && name[i] <= '\r'))
-			return err_set(e, -EINVAL, "invalid interface name '%s'", name);
-	return 0;
-}
-
-int wg_ops_check(const struct wg_peer_op *ops, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct wg_peer_op *op = &ops[i];
-
-		if (op->keepalive < -1 || op->keepalive > 65535)
-			return -EINVAL;
-		if (op->endpoint && !addr_is_set(op->endpoint))
-			return -EINVAL;
-		if (op->n_allowed_ips && !op->allowed_ips)
-			return -EINVAL;
-		for (size_t j = 0; j < op->n_allowed_ips; j++) {
-			const struct wg_allowed_ip *ip = &op->allowed_ips[j];
-
-			if (!((ip->family == AF_INET && ip->cidr <= 32) ||
-			      (ip->family == AF_INET6 && ip->cidr <= 128)))
-				return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* ---- one request, waited for ---- */
 
 struct sync {
 	struct loop *loop;
