@@ -25,7 +25,7 @@ void portmap_params_default(struct portmap_params *p)
 		.upnp_lease_s = 3600,
 		.natpmp = true,
 		.pcp = true,
-		.upnp = true,
+		.upnp = WITH_UPNP, /* 0 in a build without libminiupnpc */
 		.description = "stunmesh",
 		.gateway.sa.sa_family = AF_UNSPEC,
 		.announce_port = PCP_CLIENT_PORT,

@@ -14,8 +14,10 @@
  * rule), so this traffic does not enter the tunnel. */
 #include "net/portmap-int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
+
+#if WITH_UPNP
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -364,3 +366,31 @@ int pm_upnp_start(struct portmap *pm, enum upnp_op op, struct errbuf *e)
 	       op == UPNP_OP_DISCOVER ? "discover" : op == UPNP_OP_MAP ? "map" : "delete");
 	return 0;
 }
+
+#else /* !WITH_UPNP: built without libminiupnpc; NAT-PMP and PCP stay. */
+
+bool pm_upnp_running(const struct portmap *pm)
+{
+	(void)pm;
+	return false;
+}
+
+int pm_upnp_start(struct portmap *pm, enum upnp_op op, struct errbuf *e)
+{
+	(void)pm;
+	(void)op;
+	return err_set(e, -EOPNOTSUPP, "UPnP is not built into this stunmesh");
+}
+
+void pm_upnp_cancel(struct portmap *pm)
+{
+	(void)pm;
+}
+
+void pm_upnp_deadline(struct loop *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+}
+
+#endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Linux: SO_MARK, SO_RCVBUFFORCE / SO_SNDBUFFORCE (root may exceed rmem_max, which is
- * 208 KiB by default: too small for a relay draining bursts of 64 datagrams), and
- * IP_ADD_MEMBERSHIP with an ip_mreqn (interface by index). */
+/* Linux: the fwmark through sock_set_mark (net/sockopt), SO_RCVBUFFORCE /
+ * SO_SNDBUFFORCE (root may exceed rmem_max, which is 208 KiB by default: too small for
+ * a relay draining bursts of 64 datagrams), and IP_ADD_MEMBERSHIP with an ip_mreqn
+ * (interface by index). */
 #include "net/udpsock.h"
 
 #include <errno.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "net/sockopt.h"
 
 static int set_buf(int fd, int force_opt, int opt, int bytes)
 {
@@ -30,9 +33,7 @@ int udpsock_open(const struct udpsock_params *p, int *fd_out, struct errbuf *e)
 	fd = socket(p->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return err_set(e, -errno, "opening a UDP socket: %s", strerror(errno));
-	if (p->fwmark &&
-	    setsockopt(fd, SOL_SOCKET, SO_MARK, &p->fwmark, sizeof(p->fwmark)) < 0) {
-		r = -errno;
+	if ((r = sock_set_mark(fd, p->fwmark))) {
 		err_set(e, r, "setting fwmark 0x%x on a UDP socket (needs CAP_NET_ADMIN): %s",
 			p->fwmark, strerror(-r));
 		goto fail;
