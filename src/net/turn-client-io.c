@@ -135,6 +135,7 @@ void tc_txn_start(struct turn_client *tc, struct tc_txn *x, enum tc_txn_kind kin
 
 	x->kind = kind;
 	x->authed = authed;
+	x->stale_retried = false; /* a stale-nonce retry sets it again after this */
 	stun_new_txid(x->txid);
 	if ((r = build(tc, x))) {
 		/* Only a username or nonce too long for a request gets here. */
@@ -149,10 +150,10 @@ void tc_txn_start(struct turn_client *tc, struct tc_txn *x, enum tc_txn_kind kin
 	loop_timer_arm(tc->loop, &x->t, x->rto);
 }
 
+/* stale_retried stays: the answer that stopped x may be the 438 to its retry. */
 void tc_txn_stop(struct turn_client *tc, struct tc_txn *x)
 {
 	x->active = false;
-	x->stale_retried = false;
 	loop_timer_cancel(tc->loop, &x->t);
 }
 

@@ -392,6 +392,17 @@ static void test_stale_nonce_and_refresh(void **state)
 	assert_int_equal(ev.lost, 0);
 	assert_int_equal(ev.allocated, 1);
 	turn_client_free(tc);
+	run_until(l, (unsigned *)NULL, 0, 50); /* the release reaches the server */
+	/* a server that answers every nonce with 438: one retry, then an error (no loop) */
+	s.stale_always = true;
+	s.n_438 = 0;
+	tc = start(l, &p, &ev);
+	run_until(l, &ev.lost, 1, 2000);
+	assert_int_equal(ev.lost, 1);
+	assert_non_null(strstr(ev.why, "438"));
+	run_until(l, (unsigned *)NULL, 0, 50);
+	assert_int_equal(s.n_438, 2);
+	turn_client_free(tc);
 	turn_sim_close(&s);
 	loop_free(l);
 }

@@ -42,6 +42,7 @@ struct turn_sim {
 	/* misbehaviour */
 	bool silent;	     /* answer nothing */
 	bool stale_next;     /* the next authenticated request gets a 438 */
+	bool stale_always;   /* every authenticated request gets a 438 (a broken server) */
 	bool ignore_bind;    /* ChannelBind unanswered */
 	bool forbid_perm;    /* CreatePermission answered 403 */
 	bool forge_first;    /* a success with a wrong MESSAGE-INTEGRITY before each real one */
@@ -271,7 +272,7 @@ static void sim_request(struct turn_sim *s, const uint8_t *b, size_t len)
 		return;
 	}
 	if (!q.nonce || q.nonce_len != strlen(s->nonce) || memcmp(q.nonce, s->nonce, q.nonce_len) ||
-	    s->stale_next) {
+	    s->stale_next || s->stale_always) {
 		s->stale_next = false;
 		sim_new_nonce(s);
 		s->n_438++;
