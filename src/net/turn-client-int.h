@@ -15,6 +15,7 @@
 #define TC_CHANNELS (TURN_CHANNEL_MAX - TURN_CHANNEL_MIN + 1)
 #define TC_PERMISSION_REFRESH_MS 240000 /* they last 300 s */
 #define TC_CHANNEL_REFRESH_MS 540000	/* they last 600 s */
+#define TC_IMMEDIATE_MIN_MS 60000	/* at most one re-allocation without backoff per minute */
 
 enum tc_state {
 	TC_CHALLENGE,  /* the unauthenticated Allocate is out (expecting a 401) */
@@ -79,6 +80,7 @@ struct turn_client {
 	int64_t backoff, auth_backoff, retry_at;
 	unsigned allocations;
 	bool realloc_now; /* the next attempt goes without waiting (after a 437) */
+	int64_t immediate_at; /* when that was last done (loop ms), 0 = never */
 
 	struct turn_peer *peers;
 	unsigned n_peers;

@@ -143,9 +143,17 @@ void tc_fail(struct turn_client *tc, int err, bool auth, const char *fmt, ...)
 {
 	int64_t *b = auth ? &tc->auth_backoff : &tc->backoff;
 	int64_t max = auth ? tc->p.auth_retry_max_ms : tc->p.retry_max_ms;
-	int64_t delay = tc->realloc_now ? 0 : *b;
+	int64_t now = loop_now(tc->loop), delay;
 	char when[32];
 	va_list ap;
+
+	/* At once after a 437 (the server restarted), but at most once a minute: a server
+	 * that answers 437 to everything gets the backoff, not a loop. */
+	if (tc->realloc_now && tc->immediate_at && now - tc->immediate_at < TC_IMMEDIATE_MIN_MS)
+		tc->realloc_now = false;
+	if (tc->realloc_now)
+		tc->immediate_at = now;
+	delay = tc->realloc_now ? 0 : *b;
 
 	stop_allocation(tc);
 	/* A fresh socket (a new local port) for the next attempt: the server may still
@@ -274,7 +282,8 @@ static void allocated(struct turn_client *tc, const struct turn_message *m)
 		tc->mapped = m->mapped;
 	tc->state = TC_READY;
 	tc->allocations++;
-	tc->backoff = tc->p.retry_ms;
+	/* The credentials are good; the error backoff is reset only by the first refresh,
+	 * so an allocation that fails at once does not start it over. */
 	tc->auth_backoff = tc->p.auth_retry_ms;
 	tc->why[0] = '\0';
 	tc->last_err = 0;
@@ -345,6 +354,7 @@ static void on_refresh(struct turn_client *tc, struct tc_txn *x, const struct tu
 			return;
 		}
 		tc->expires_at = loop_now(tc->loop) + (int64_t)life * 1000;
+		tc->backoff = tc->p.retry_ms; /* it has lasted: the next failure starts afresh */
 		refresh = (int64_t)life * 500;
 		loop_timer_arm(tc->loop, &tc->t_refresh,
 			       refresh < tc->p.refresh_max_ms ? refresh : tc->p.refresh_max_ms);

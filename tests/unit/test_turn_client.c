@@ -451,6 +451,37 @@ static void test_server_restart(void **state)
 	loop_free(l);
 }
 
+static void test_mismatch_no_storm(void **state)
+{
+	struct loop *l = new_loop();
+	struct turn_client_params p;
+	struct turn_client *tc;
+	struct turn_sim s;
+	struct ev ev;
+	union sm_addr pa;
+	int pfd = peer_socket(&pa);
+	struct turn_peer *peer;
+	struct errbuf e;
+
+	(void)state;
+	/* A broken server: allocations succeed, every request on them gets a 437. The
+	 * first re-allocation goes at once, the rest wait out the backoff (100 ms
+	 * doubling to 400 ms here): a handful of allocations in a second, not hundreds. */
+	assert_int_equal(turn_sim_open(&s, l, 0), 0);
+	params(&p, &s);
+	tc = start(l, &p, &ev);
+	run_until(l, &ev.allocated, 1, 2000);
+	assert_int_equal(turn_client_peer_add(tc, &pa, &ev, &peer, &e), 0);
+	s.mismatch_always = true;
+	run_until(l, (unsigned *)NULL, 0, 1000);
+	print_message("allocations in 1 s: %u, 437s: %u\n", ev.allocated, s.n_437);
+	assert_true(ev.allocated >= 2 && ev.allocated <= 6);
+	turn_client_free(tc);
+	close(pfd);
+	turn_sim_close(&s);
+	loop_free(l);
+}
+
 static void test_unreachable(void **state)
 {
 	struct loop *l = new_loop();
@@ -553,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password_no_storm),
 		cmocka_unit_test(test_stale_nonce_and_refresh),
 		cmocka_unit_test(test_server_restart),
+		cmocka_unit_test(test_mismatch_no_storm),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_peer_refused),
 		cmocka_unit_test(test_params),

@@ -31,7 +31,7 @@
 struct turn_sim {
 	struct loop *loop;
 	int fd, rfd; /* the server's port, the allocation's relay port */
-	union sm_addr addr, relayed, client;
+	union sm_addr addr, relayed, client, alloc_client;
 	const char *user, *pass, *secret, *realm;
 	char nonce[24];
 	bool has_alloc;
@@ -43,6 +43,7 @@ struct turn_sim {
 	bool silent;	     /* answer nothing */
 	bool stale_next;     /* the next authenticated request gets a 438 */
 	bool stale_always;   /* every authenticated request gets a 438 (a broken server) */
+	bool mismatch_always; /* every request on an allocation gets a 437 (broken) */
 	bool ignore_bind;    /* ChannelBind unanswered */
 	bool forbid_perm;    /* CreatePermission answered 403 */
 	bool forge_first;    /* a success with a wrong MESSAGE-INTEGRITY before each real one */
@@ -280,20 +281,23 @@ static void sim_request(struct turn_sim *s, const uint8_t *b, size_t len)
 		return;
 	}
 	if (q.method == TURN_ALLOCATE) {
-		if (s->has_alloc) {
+		if (s->has_alloc && addr_equal(&s->alloc_client, &s->client)) {
 			s->n_437++;
 			sim_error(s, &q, 437);
 			return;
 		}
+		/* one allocation at a time: another 5-tuple's replaces it */
+		sim_drop_alloc(s);
 		if (sim_open_relay(s)) {
 			sim_error(s, &q, 508);
 			return;
 		}
 		s->has_alloc = true;
+		s->alloc_client = s->client;
 		sim_success(s, &q, key, true, s->grant, true);
 		return;
 	}
-	if (!s->has_alloc) {
+	if (!s->has_alloc || s->mismatch_always || !addr_equal(&s->alloc_client, &s->client)) {
 		s->n_437++;
 		sim_error(s, &q, 437);
 		return;
