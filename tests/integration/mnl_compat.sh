@@ -24,7 +24,7 @@ echo "ok - mnl subset compiles without warnings"
 pkgs="libsodium yaml-0.1 libcjson"
 cf=0
 pkg-config --exists libcurl && { pkgs="$pkgs libcurl"; cf=1; }
-if ! make -C "$T" --no-print-directory -j2 WITH_CLOUDFLARE=$cf \
+if ! make -C "$T" --no-print-directory -j2 WITH_CLOUDFLARE=$cf WITH_UPNP=0 \
 	PKG_CFLAGS="-I$top/packaging/static/mnl $(pkg-config --cflags $pkgs)" \
 	PKG_LIBS="$(pkg-config --libs $pkgs) $T/libmnl.a -lm" \
 	build/test/test_wg_netlink build/test/test_wg >"$T/build.log" 2>&1; then

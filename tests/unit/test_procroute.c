@@ -11,16 +11,43 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "proto/procroute.h"
 
 #define HDR "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
 
+/* The kernel prints an address as its network-order 32 bits read as a host-order
+ * %08X: "010200C0" for 192.0.2.1 on little endian, "C0000201" on big endian. Texts
+ * below write little endian; this turns them into the host's form. */
+static void host_order(char *t)
+{
+	static const uint16_t probe = 1;
+
+	if (*(const uint8_t *)&probe)
+		return;
+	for (char *p = t; (p = strchr(p, '\t')); p++) {
+		uint32_t v = 0;
+		char *end;
+
+		if (strspn(p + 1, "0123456789ABCDEF") != 8)
+			continue;
+		v = (uint32_t)strtoul(p + 1, &end, 16);
+		v = __builtin_bswap32(v);
+		for (int i = 0; i < 8; i++)
+			p[1 + i] = "0123456789ABCDEF"[(v >> (28 - 4 * i)) & 15];
+	}
+}
+
 static int gw(const char *text, struct procroute_gw *out)
 {
 	struct errbuf e = { "" };
+	char t[2048];
 
-	return procroute_default_gw(text, strlen(text), out, &e);
+	snprintf(t, sizeof(t), "%s", text);
+	host_order(t);
+	return procroute_default_gw(t, strlen(t), out, &e);
 }
 
 static void assert_gw(const struct procroute_gw *g, const char *ifname, const char *addr)

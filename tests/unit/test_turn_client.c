@@ -473,9 +473,11 @@ static void test_mismatch_no_storm(void **state)
 	run_until(l, &ev.allocated, 1, 2000);
 	assert_int_equal(turn_client_peer_add(tc, &pa, &ev, &peer, &e), 0);
 	s.mismatch_always = true;
+	run_until(l, &ev.allocated, 2, 3000); /* re-allocated at all (slowly under qemu) */
+	assert_true(ev.allocated >= 2);
 	run_until(l, (unsigned *)NULL, 0, 1000);
-	print_message("allocations in 1 s: %u, 437s: %u\n", ev.allocated, s.n_437);
-	assert_true(ev.allocated >= 2 && ev.allocated <= 6);
+	/* a storm would be hundreds; the backoff gives 4-5 in this time */
+	assert_true(ev.allocated <= 8);
 	turn_client_free(tc);
 	close(pfd);
 	turn_sim_close(&s);
