@@ -69,15 +69,15 @@ static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 	cJSON_AddBoolToObject(o, "peer_nat_symmetric", p->peer_symmetric);
 	if (peer_note(p))
 		add_str(o, "note", peer_note(p));
-	addr_format(&p->fsm.dev_endpoint, buf, sizeof(buf));
-	add_str(o, "endpoint", p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
-	if (p->fsm.last_handshake)
+	addr_format(&p->fsm.mon.dev_endpoint, buf, sizeof(buf));
+	add_str(o, "endpoint", p->fsm.mon.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
+	if (p->fsm.mon.last_handshake)
 		cJSON_AddNumberToObject(o, "handshake_age_s",
-					(double)(now_unix - p->fsm.last_handshake));
+					(double)(now_unix - p->fsm.mon.last_handshake));
 	else
 		cJSON_AddNullToObject(o, "handshake_age_s");
-	cJSON_AddNumberToObject(o, "rx_bytes", (double)p->fsm.rx);
-	cJSON_AddNumberToObject(o, "tx_bytes", (double)p->fsm.tx);
+	cJSON_AddNumberToObject(o, "rx_bytes", (double)p->fsm.mon.rx);
+	cJSON_AddNumberToObject(o, "tx_bytes", (double)p->fsm.mon.tx);
 	cJSON_AddNumberToObject(o, "connects", p->fsm.connects);
 	add_str(o, "store", p->store_name);
 	add_str(o, "fetch", p->fetch_result);
@@ -180,17 +180,17 @@ void engine_status_text(struct engine *eng, FILE *f)
 			const struct eng_peer *p = ifc->peers[j];
 			char ep[ADDR_STR_LEN];
 
-			addr_format(&p->fsm.dev_endpoint, ep, sizeof(ep));
+			addr_format(&p->fsm.mon.dev_endpoint, ep, sizeof(ep));
 			fprintf(f, "  peer %s: %s\n", p->name,
 				p->on_device ? peer_state_name(p->fsm.state) : "not on the device");
 			fprintf(f, "    endpoint: %s\n",
-				p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "(none)" : ep);
-			if (p->fsm.last_handshake)
-				age(when, sizeof(when), now_unix - p->fsm.last_handshake);
+				p->fsm.mon.dev_endpoint.sa.sa_family == AF_UNSPEC ? "(none)" : ep);
+			if (p->fsm.mon.last_handshake)
+				age(when, sizeof(when), now_unix - p->fsm.mon.last_handshake);
 			else
 				snprintf(when, sizeof(when), "never");
 			fprintf(f, "    handshake: %s, transfer: %llu B received, %llu B sent\n", when,
-				(unsigned long long)p->fsm.rx, (unsigned long long)p->fsm.tx);
+				(unsigned long long)p->fsm.mon.rx, (unsigned long long)p->fsm.mon.tx);
 			if (peer_note(p))
 				fprintf(f, "    note: %s\n", peer_note(p));
 			fprintf(f, "    store %s: read %s; publish %s\n", p->store_name,

@@ -79,13 +79,12 @@ static void peer_give_back_keepalive(struct eng_peer *p)
 {
 	struct errbuf e = { "" };
 
-	if (!p->fsm.fast_keepalive || !p->ifc->present || !p->on_device)
+	if (!p->ifc->present || !p->on_device || !peer_on_release(&p->fsm))
 		return;
-	if (wg_update_peer(p->ifc->name, p->ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true,
+	if (wg_update_peer(p->ifc->name, p->ifc->backend, p->pub, NULL, p->fsm.ka.user, true,
 			   &e))
 		log_warn(p->eng->log, "peer %s/%s: cannot restore keepalive %u: %s", p->ifc->name,
-			 p->name, p->fsm.user_keepalive, e.msg);
-	p->fsm.fast_keepalive = false;
+			 p->name, p->fsm.ka.user, e.msg);
 }
 
 /* A peer leaves the engine: its store operations are abandoned (no callbacks), so
@@ -114,8 +113,8 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 	if (!ifc->present)
 		return;
 	if (act & PEER_ACT_SET_ENDPOINT) {
-		addr_format(&p->fsm.endpoint, ep, sizeof(ep));
-		r = wg_update_peer(ifc->name, ifc->backend, p->pub, &p->fsm.endpoint, -1, true, &e);
+		addr_format(peer_endpoint(&p->fsm), ep, sizeof(ep));
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, peer_endpoint(&p->fsm), -1, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot set endpoint %s: %s", lbl, ep, e.msg);
 		else {
@@ -140,12 +139,12 @@ static void peer_act(struct eng_peer *p, unsigned act, enum peer_state before)
 			log_debug(eng->log, "peer %s: keepalive 1 s until the first handshake", lbl);
 	}
 	if (act & PEER_ACT_KEEPALIVE_RESTORE) {
-		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, p->fsm.user_keepalive, true, &e);
+		r = wg_update_peer(ifc->name, ifc->backend, p->pub, NULL, p->fsm.ka.user, true, &e);
 		if (r)
 			log_warn(eng->log, "peer %s: cannot restore keepalive %u: %s", lbl,
-				 p->fsm.user_keepalive, e.msg);
+				 p->fsm.ka.user, e.msg);
 		else
-			log_debug(eng->log, "peer %s: keepalive back to %u", lbl, p->fsm.user_keepalive);
+			log_debug(eng->log, "peer %s: keepalive back to %u", lbl, p->fsm.ka.user);
 	}
 	if (act & PEER_ACT_REDISCOVER) {
 		log_info(eng->log,
@@ -217,7 +216,7 @@ static void fetch_done(const struct store_result *res, void *arg)
 	/* already in place (a tunnel that was up before we started) counts as set */
 	if (!(act & PEER_ACT_SET_ENDPOINT) &&
 	    (p->fsm.state == PEER_CONNECTED ||
-	     addr_equal(&p->fsm.dev_endpoint, &p->fsm.endpoint)))
+	     addr_equal(&p->fsm.mon.dev_endpoint, peer_endpoint(&p->fsm))))
 		p->endpoint_ever_set = true;
 	goto out;
 failed:
@@ -459,8 +458,7 @@ static void peer_sample(struct eng_peer *p, const struct dev_index *ix)
 		peer_publish(p, true);
 	}
 	act = peer_on_sample(&p->fsm, peer_params_for(eng, p, &pp), now_ms(eng), unix_now(), wp);
-	if (p->fsm.leftover_keepalive) {
-		p->fsm.leftover_keepalive = false;
+	if (act & PEER_ACT_NOTE_LEFTOVER) {
 		log_info(eng->log,
 			 "peer %s: keepalive 1 s found, as left by a stunmesh that did not stop cleanly; "
 			 "it goes back to off once connected", peer_label(p, lbl, sizeof(lbl)));
@@ -502,18 +500,10 @@ static int peer_new(struct eng_iface *ifc, const struct config_peer *cp, struct 
 static void peer_bind_device(struct eng_peer *p, bool same_device)
 {
 	struct eng_iface *ifc = p->ifc;
-	bool was_fast = p->fsm.fast_keepalive;
-	uint16_t user = p->fsm.user_keepalive;
-
 	record_write_key(ifc->pub, p->pub, p->write_key);
 	record_read_key(ifc->pub, p->pub, p->read_key);
-	peer_init(&p->fsm, now_ms(ifc->eng), memcmp(ifc->pub, p->pub, WG_KEY_LEN) > 0);
-	/* A device we merely failed to read once still has our 1 s keepalive: remember
-	 * the user's value, or "restore" would make the 1 s permanent. */
-	if (same_device && was_fast) {
-		p->fsm.fast_keepalive = true;
-		p->fsm.user_keepalive = user;
-	}
+	peer_restart(&p->fsm, now_ms(ifc->eng), memcmp(ifc->pub, p->pub, WG_KEY_LEN) > 0,
+		     same_device);
 	free(p->published);
 	p->published = NULL;
 	if (p->store)
@@ -874,8 +864,7 @@ static void sample_timer_cb(struct loop *l, void *arg)
 	iface_sample(ifc);
 	/* while a peer is being punched, look often: the handshake is the news */
 	for (size_t i = 0; i < ifc->n_peers; i++)
-		if (ifc->peers[i]->on_device &&
-		    (ifc->peers[i]->fsm.fast_keepalive || ifc->peers[i]->fsm.punch_due) &&
+		if (ifc->peers[i]->on_device && peer_wants_fast_samples(&ifc->peers[i]->fsm) &&
 		    next > PUNCH_SAMPLE_MS)
 			next = PUNCH_SAMPLE_MS;
 	loop_timer_arm(eng->loop, &ifc->sample_timer, ifc->present ? next : MISSING_RETRY_MS);
@@ -1116,9 +1105,7 @@ size_t engine_refresh(struct engine *eng, const char *peer)
 				continue;
 			any = true;
 			n++;
-			p->fsm.backoff_ms = 0;
-			if (!p->fsm.fetching)
-				p->fsm.next_fetch = now_ms(eng);
+			peer_on_refresh(&p->fsm, now_ms(eng));
 			peer_publish(p, true);
 			peer_arm(p);
 		}
@@ -1190,8 +1177,7 @@ static void peer_rebind_store(struct eng_peer *p, struct store *s, const char *n
 	p->publish_backoff_ms = 0;
 	p->next_publish_ms = now_ms(p->eng); /* our record belongs in the new store now */
 	p->publish_again = false;
-	p->fsm.fetching = false;
-	p->fsm.next_fetch = now_ms(p->eng);
+	peer_on_store_changed(&p->fsm, now_ms(p->eng));
 	p->publish_result[0] = '\0';
 	p->fetch_result[0] = '\0';
 	if (!s)

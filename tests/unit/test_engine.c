@@ -138,23 +138,23 @@ static void test_reload_with_reads_in_flight(void **state)
 	p = find(f->eng, "p");
 	assert_non_null(p);
 	/* p's timer starts the read; the file store answers a round later */
-	for (int i = 0; i < 10 && !p->fsm.fetching; i++)
+	for (int i = 0; i < 10 && !p->fsm.fetch.in_flight; i++)
 		loop_run_once(f->loop, 0);
-	assert_true(p->fsm.fetching);
+	assert_true(p->fsm.fetch.in_flight);
 
 	write_cfg(f, "b");
 	engine_reload(f->eng);
 	p = find(f->eng, "p");
 	assert_non_null(p);
 	assert_string_equal(p->store_name, "b");
-	assert_false(p->fsm.fetching); /* the read on a was abandoned */
+	assert_false(p->fsm.fetch.in_flight); /* the read on a was abandoned */
 
 	/* the reload re-reads the device, which does not exist here: pretend again */
 	pretend_device(f->eng);
 	engine_refresh(f->eng, "p");
-	for (int i = 0; i < 10 && !p->fsm.fetching; i++)
+	for (int i = 0; i < 10 && !p->fsm.fetch.in_flight; i++)
 		loop_run_once(f->loop, 0);
-	assert_true(p->fsm.fetching); /* a read on b now */
+	assert_true(p->fsm.fetch.in_flight); /* a read on b now */
 	write_cfg(f, NULL);
 	engine_reload(f->eng);
 	assert_null(find(f->eng, "p"));
