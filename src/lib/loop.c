@@ -82,6 +82,11 @@ int64_t loop_next_timer(const struct loop *l)
 	return l->n_heap ? l->heap[0]->when : INT64_MAX;
 }
 
+bool loop_stop_requested(const struct loop *l)
+{
+	return l->stop;
+}
+
 int loop_new(struct loop **out, struct errbuf *e)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };

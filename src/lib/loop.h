@@ -84,6 +84,9 @@ typedef int64_t (*loop_clock_fn)(void *ctx);
 void loop_set_clock(struct loop *l, loop_clock_fn fn, void *ctx);
 /* When the earliest armed timer is due (monotonic ms); INT64_MAX when none is armed. */
 int64_t loop_next_timer(const struct loop *l);
+/* loop_stop was called (and no loop_run started since): for a test driving the loop
+ * with loop_run_once. */
+bool loop_stop_requested(const struct loop *l);
 
 /* Waits at most timeout_ms (-1 = until something happens) and dispatches what is ready:
  * fds, then signals and children, then due timers. 0 or -errno from poll. */
