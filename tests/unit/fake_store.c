@@ -103,7 +103,7 @@ static void mem_fire(struct loop *l, void *arg)
 	(void)l;
 	op->priv = NULL;
 	free(mo);
-	if (m->plugin->fail[0]) {
+	if (m->plugin->fail[0] && (op->is_set || !m->plugin->fail_sets_only)) {
 		store_op_done(op, STORE_ERROR, NULL, m->plugin->fail);
 	} else if (op->is_set) {
 		if (put(m->fs, op->key, op->value))

@@ -17,7 +17,8 @@
 
 struct fake_plugin {
 	char name[32];
-	char fail[128]; /* non-empty: every operation fails with these words */
+	char fail[128]; /* non-empty: operations fail with these words */
+	bool fail_sets_only; /* then only writes fail */
 	unsigned created, freed, gets, sets;
 };
 

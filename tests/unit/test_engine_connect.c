@@ -179,11 +179,12 @@ static void test_stale_rediscovers(void **state)
 }
 
 /* The peer's NAT moves: its periodic discovery finds out and republishes, our traffic
- * goes unanswered, and the new endpoint in its record is followed. */
+ * goes unanswered, we go stale and read its record fast, and follow the new endpoint. */
 static void test_heal_peer_moved(void **state)
 {
 	struct bench *t = *state;
 	struct fake_peer *ab;
+	int64_t moved;
 	unsigned hs;
 
 	pair(t, 0, 0);
@@ -195,7 +196,11 @@ static void test_heal_peer_moved(void **state)
 	hs = t->w.net.handshakes;
 	fake_net_move(t->b, "203.0.113.112:40012");
 	assert_false(fake_net_path_open(&t->w.net, t->a, t->b));
+	moved = t->w.clock.ms;
 	assert_true(world_run_until(&t->w, 60000, path_open, t));
+	/* our traffic goes stale after quiet_ms (12 s), then the fast read of b's record
+	 * finds its new endpoint at once, not at the next one-a-minute read */
+	assert_true(t->w.clock.ms - moved < 20000);
 	assert_true(addr_equal(&ab->endpoint, &t->b->public_addr));
 	assert_true(t->w.net.handshakes >= hs);
 	/* and it stays up with the traffic flowing */
@@ -228,17 +233,24 @@ static void test_interface_recreated(void **state)
 {
 	struct bench *t = *state;
 	static const int user_ka[] = { 0 };
+	struct engine_opts ob = { .stun_ms = 3600000 };
 	struct fake_peer *ba;
-	unsigned hs;
+	unsigned hs, stun;
 
 	pair(t, 0, 0);
-	start_pair(t, NULL);
+	assert_int_equal(site_start(&t->sa, NULL), 0);
+	assert_int_equal(site_start(&t->sb, &ob), 0);
 	assert_true(world_run_until(&t->w, 15000, both_connected, t));
 	world_run(&t->w, 5000);
 	hs = t->w.net.handshakes;
+	stun = t->b->stun_requests;
 	fake_net_recreate(&t->w.net, t->b, user_ka);
 	ba = fake_peer_of(t->b, t->a);
 	assert_int_equal(ba->endpoint.sa.sa_family, AF_UNSPEC);
+	/* a new interface index: everything starts over, STUN at once (the periodic one
+	 * is an hour away here) */
+	world_run(&t->w, 1500);
+	assert_true(t->b->stun_requests > stun);
 	assert_true(world_run_until(&t->w, 20000, path_open, t));
 	assert_true(addr_equal(&ba->endpoint, &t->a->public_addr));
 	assert_true(t->w.net.handshakes > hs);
@@ -348,6 +360,48 @@ static void test_oneshot_fails(void **state)
 	free(logbuf);
 }
 
+/* --oneshot where the peer's record is read (its endpoint gets set) but our own write
+ * fails: not done, exit 1, and the report says what is missing and nothing else. */
+static void test_oneshot_publish_fails(void **state)
+{
+	struct bench *t = *state;
+	static const char *const on_ro[] = { "ro" };
+	struct engine_opts oa = { .oneshot = true, .oneshot_timeout_ms = 8000 };
+	struct fake_plugin *ro;
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *logf;
+
+	fake_net_link(t->a, 0, t->b, 0);
+	ro = fake_stores_plugin(&t->w.stores, "ro");
+	snprintf(ro->fail, sizeof(ro->fail), "read-only bucket");
+	ro->fail_sets_only = true;
+	site_write_std(&t->sa, &t->b, on_ro, 1, "  ro: {type: builtin, name: file, dir: /ro}\n");
+	site_write_std(&t->sb, &t->a, NULL, 1, NULL);
+	assert_int_equal(site_start(&t->sb, NULL), 0);
+	world_run(&t->w, 2000);
+	logf = open_memstream(&logbuf, &loglen);
+	assert_non_null(logf);
+	t->w.log.out = logf;
+	t->w.log.level = LOG_INFO;
+	assert_int_equal(site_start(&t->sa, &oa), 0);
+	world_run(&t->w, 7000);
+	assert_true(addr_equal(&fake_peer_of(t->a, t->b)->endpoint, &t->b->public_addr));
+	assert_false(engine_oneshot_done(t->sa.eng));
+	assert_false(loop_stop_requested(t->w.loop));
+	world_run(&t->w, 1100);
+	assert_true(loop_stop_requested(t->w.loop));
+	assert_int_equal(engine_exit_code(t->sa.eng), 1);
+	engine_report_failures(t->sa.eng);
+	fflush(logf);
+	assert_non_null(strstr(logbuf, "peer wgA/wgB: our endpoint not published: read-only bucket"));
+	assert_null(strstr(logbuf, "no endpoint set"));
+	t->w.log.out = stderr;
+	t->w.log.level = LOG_OFF;
+	fclose(logf);
+	free(logbuf);
+}
+
 struct punching {
 	struct fake_peer *p;
 };
@@ -390,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_failure_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oneshot_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oneshot_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oneshot_publish_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_gives_keepalive_back, setup, teardown),
 	};
 
