@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages that building, testing and the lab need, but only
 # the ones that are missing, so a second run costs one dpkg query and nothing else.
-# Usage: scripts/deps.sh [build|test|lab|kernel|bench|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|lab|kernel|bench|portmap|all]   (default: all)
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libsodium-dev libyaml-dev libcjson-dev
@@ -16,6 +16,11 @@ BENCH_PKGS="linux-perf python3-nacl"
 # The kernel and busybox-static themselves are downloaded and unpacked by
 # tests/kernel/prepare.sh into build/kernel/, never installed.
 KERNEL_PKGS="qemu-system-x86 kmod xz-utils iproute2 wireguard-tools"
+# The lab's port-mapping router: scripts/build-miniupnpd.sh builds miniupnpd from its
+# Debian source (dpkg-dev for apt-get source) with these; natpmpc and upnpc are the
+# reference clients; libnatpmp/libminiupnpc are the client libraries stunmesh links.
+PORTMAP_PKGS="dpkg-dev libnftnl-dev libmnl-dev uuid-dev libssl-dev libcap-ng-dev
+	natpmpc miniupnpc libnatpmp-dev libminiupnpc-dev python3"
 
 case "${1:-all}" in
 build) want="$BUILD_PKGS" ;;
@@ -23,8 +28,9 @@ test) want="$BUILD_PKGS $TEST_PKGS" ;;
 lab) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS" ;;
 kernel) want="$BUILD_PKGS $KERNEL_PKGS" ;;
 bench) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $BENCH_PKGS" ;;
-all) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $KERNEL_PKGS $BENCH_PKGS" ;;
-*) echo "usage: $0 [build|test|lab|kernel|bench|all]" >&2; exit 2 ;;
+portmap) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $PORTMAP_PKGS" ;;
+all) want="$BUILD_PKGS $TEST_PKGS $LAB_PKGS $KERNEL_PKGS $BENCH_PKGS $PORTMAP_PKGS" ;;
+*) echo "usage: $0 [build|test|lab|kernel|bench|portmap|all]" >&2; exit 2 ;;
 esac
 
 missing=""

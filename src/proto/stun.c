@@ -61,11 +61,29 @@ int stun_build_binding_request(uint8_t *buf, size_t cap, const uint8_t txid[STUN
 	return 0;
 }
 
+int stun_build_change_request(uint8_t *buf, size_t cap, const uint8_t txid[STUN_TXID_LEN],
+			      unsigned flags, size_t *len)
+{
+	if (flags & ~(STUN_CHANGE_IP | STUN_CHANGE_PORT))
+		return -EINVAL;
+	if (cap < STUN_CHANGE_REQUEST_LEN)
+		return -ENOSPC;
+	put16(buf, STUN_BINDING_REQUEST);
+	put16(buf + 2, 8);
+	put32(buf + 4, STUN_MAGIC_COOKIE);
+	memcpy(buf + 8, txid, STUN_TXID_LEN);
+	put16(buf + 20, STUN_ATTR_CHANGE_REQUEST);
+	put16(buf + 22, 4);
+	put32(buf + 24, flags);
+	*len = STUN_CHANGE_REQUEST_LEN;
+	return 0;
+}
+
 /* MAPPED-ADDRESS and XOR-MAPPED-ADDRESS share a layout: reserved byte, family, port,
  * address. XOR-MAPPED-ADDRESS masks port and address with the cookie (and the txid,
  * for the rest of an IPv6 address) so NATs that rewrite addresses in payloads miss it. */
-static int parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
-			 union sm_addr *ss, struct errbuf *e)
+int stun_parse_address(const uint8_t *v, uint16_t vlen, const uint8_t *hdr, bool xor,
+		       union sm_addr *ss, struct errbuf *e)
 {
 	uint16_t port;
 
@@ -128,8 +146,9 @@ static void copy_reason(char *dst, size_t cap, const uint8_t *src, size_t n)
 int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
 			struct stun_response *out, struct errbuf *e)
 {
-	union sm_addr xor_addr, plain_addr;
+	union sm_addr xor_addr, plain_addr, other, origin;
 	bool have_xor = false, have_plain = false, have_fp = false, after_mi = false;
+	bool have_other = false, have_origin = false;
 	bool have_error = false;
 	unsigned unknown_required = 0, err_code = 0;
 	char reason[128] = "";
@@ -193,17 +212,28 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 			after_mi = true;
 		} else if (at == STUN_ATTR_XOR_MAPPED_ADDRESS) {
 			if (!have_xor) {
-				r = parse_address(v, alen, buf, true, &xor_addr, e);
+				r = stun_parse_address(v, alen, buf, true, &xor_addr, e);
 				if (r)
 					return err_prefix(e, r, "XOR-MAPPED-ADDRESS: ");
 				have_xor = true;
 			}
 		} else if (at == STUN_ATTR_MAPPED_ADDRESS) {
 			if (!have_plain) {
-				r = parse_address(v, alen, buf, false, &plain_addr, e);
+				r = stun_parse_address(v, alen, buf, false, &plain_addr, e);
 				if (r)
 					return err_prefix(e, r, "MAPPED-ADDRESS: ");
 				have_plain = true;
+			}
+		} else if (at == STUN_ATTR_OTHER_ADDRESS || at == STUN_ATTR_RESPONSE_ORIGIN) {
+			/* Plain (not XOR) address attributes, RFC 5780 7.3/7.4; first wins. */
+			bool is_other = at == STUN_ATTR_OTHER_ADDRESS;
+
+			if (!(is_other ? have_other : have_origin)) {
+				r = stun_parse_address(v, alen, buf, false, is_other ? &other : &origin, e);
+				if (r)
+					return err_prefix(e, r, "%s: ",
+							  is_other ? "OTHER-ADDRESS" : "RESPONSE-ORIGIN");
+				*(is_other ? &have_other : &have_origin) = true;
 			}
 		} else if (at == STUN_ATTR_ERROR_CODE) {
 			if (alen < 4)
@@ -230,5 +260,15 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 	out->from_xor = have_xor;
 	out->fingerprint = have_fp;
 	out->unknown_required = unknown_required;
+	out->has_other = have_other;
+	out->has_origin = have_origin;
+	if (have_other)
+		out->other = other;
+	else
+		memset(&out->other, 0, sizeof(out->other));
+	if (have_origin)
+		out->origin = origin;
+	else
+		memset(&out->origin, 0, sizeof(out->origin));
 	return 0;
 }

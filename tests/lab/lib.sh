@@ -27,6 +27,8 @@
 # by PID and deletes the namespaces. Call lab_down from a trap on EXIT.
 
 LAB_WG_PORT=${LAB_WG_PORT:-51820}
+. tests/lab/portmap.sh # miniupnpd port-mapping routers
+. tests/lab/turn.sh # TURN servers (coturn relaying)
 
 lab_log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

@@ -384,6 +384,77 @@ static void test_error_response(void **state)
 	assert_int_equal(parse(m.b, m.len, &r, &e), -EBADMSG);
 }
 
+static void test_change_request(void **state)
+{
+	uint8_t buf[64];
+	size_t len = 0;
+	static const uint8_t want[28] = { 0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42,
+					  0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86,
+					  0xfa, 0x87, 0xdf, 0xae, 0x00, 0x03, 0x00, 0x04,
+					  0x00, 0x00, 0x00, 0x06 };
+
+	(void)state;
+	assert_int_equal(stun_build_change_request(buf, sizeof(buf), vec_txid,
+						   STUN_CHANGE_IP | STUN_CHANGE_PORT, &len), 0);
+	assert_int_equal(len, STUN_CHANGE_REQUEST_LEN);
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(stun_build_change_request(buf, sizeof(buf), vec_txid, STUN_CHANGE_PORT,
+						   &len), 0);
+	assert_int_equal(buf[27], 0x02);
+	assert_int_equal(stun_build_change_request(buf, sizeof(buf), vec_txid, 0, &len), 0);
+	assert_int_equal(buf[27], 0x00);
+	assert_int_equal(stun_build_change_request(buf, sizeof(buf), vec_txid, 0x01, &len), -EINVAL);
+	assert_int_equal(stun_build_change_request(buf, 27, vec_txid, 0, &len), -ENOSPC);
+}
+
+static void test_rfc5780_attrs(void **state)
+{
+	struct msg m;
+	struct stun_response r;
+	struct errbuf e = { "" };
+	static const uint8_t other[8] = { 0, 0x01, 0x0d, 0x97, 198, 51, 100, 11 };	/* :3479 */
+	static const uint8_t origin[8] = { 0, 0x01, 0x0d, 0x96, 198, 51, 100, 10 }; /* :3478 */
+	const struct sockaddr_in *o = (const struct sockaddr_in *)&r.other;
+	const struct sockaddr_in *g = (const struct sockaddr_in *)&r.origin;
+
+	(void)state;
+	msg_init(&m, STUN_BINDING_SUCCESS, vec_txid);
+	msg_attr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, v4_val, 8);
+	msg_attr(&m, STUN_ATTR_RESPONSE_ORIGIN, origin, 8);
+	msg_attr(&m, STUN_ATTR_OTHER_ADDRESS, other, 8);
+	msg_fingerprint(&m);
+	assert_int_equal(parse(m.b, m.len, &r, &e), 0);
+	assert_true(r.has_other);
+	assert_true(r.has_origin);
+	assert_int_equal(o->sin_family, AF_INET);
+	assert_int_equal(ntohs(o->sin_port), 3479);
+	assert_int_equal(ntohl(o->sin_addr.s_addr), 0xc633640bu);
+	assert_int_equal(ntohs(g->sin_port), 3478);
+	assert_int_equal(ntohl(g->sin_addr.s_addr), 0xc633640au);
+	/* OTHER-ADDRESS and RESPONSE-ORIGIN are optional-range types: none is unknown. */
+	assert_int_equal(r.unknown_required, 0);
+
+	/* A plain answer says neither. */
+	assert_int_equal(parse(vec_v4, sizeof(vec_v4), &r, &e), 0);
+	assert_false(r.has_other);
+	assert_false(r.has_origin);
+
+	/* A malformed OTHER-ADDRESS is an error, named. */
+	msg_init(&m, STUN_BINDING_SUCCESS, vec_txid);
+	msg_attr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, v4_val, 8);
+	msg_attr(&m, STUN_ATTR_OTHER_ADDRESS, other, 6);
+	assert_int_equal(parse(m.b, m.len, &r, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "OTHER-ADDRESS"));
+
+	/* After MESSAGE-INTEGRITY it is ignored like everything else there. */
+	msg_init(&m, STUN_BINDING_SUCCESS, vec_txid);
+	msg_attr(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, v4_val, 8);
+	msg_attr(&m, STUN_ATTR_MESSAGE_INTEGRITY, "0123456789abcdefghij", 20);
+	msg_attr(&m, STUN_ATTR_OTHER_ADDRESS, other, 8);
+	assert_int_equal(parse(m.b, m.len, &r, &e), 0);
+	assert_false(r.has_other);
+}
+
 static void test_out_untouched_on_error(void **state)
 {
 	struct stun_response r;
@@ -414,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_attrs),
 		cmocka_unit_test(test_error_response),
 		cmocka_unit_test(test_out_untouched_on_error),
+		cmocka_unit_test(test_change_request),
+		cmocka_unit_test(test_rfc5780_attrs),
 	};
 
 	if (sodium_init() < 0)
