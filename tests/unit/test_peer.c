@@ -592,75 +592,6 @@ static void test_no_fast_punch(void **state)
 	assert_int_equal(peer_on_tick(&f, &p, c.ms + 3600000), 0);
 }
 
-/* Path monitoring on its own: counters become events. */
-static void test_monitor_events(void **state)
-{
-	struct peer_monitor m;
-	struct peer_params p;
-	union sm_addr e = ep("203.0.113.30", 40000);
-	struct wg_peer w;
-	int64_t now = T0, hs = U0;
-
-	(void)state;
-	memset(&m, 0, sizeof(m));
-	peer_params_default(&p, REFRESH, true);
-	/* the first reading is the baseline: a recent handshake counts, nothing is alive
-	 * or quiet yet */
-	w = sample(&e, hs, 100, 100, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0, &w, true, true),
-			 PATH_EV_HANDSHAKE | PATH_EV_SESSION);
-	assert_true(addr_equal(&m.dev_endpoint, &e));
-	/* rx grows: alive */
-	now += 1000;
-	w = sample(&e, hs, 200, 100, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 1, &w, true, true),
-			 PATH_EV_ALIVE | PATH_EV_SESSION);
-	assert_int_equal(m.rx_moved_at, now);
-	/* a lone keepalive out: nothing is owed */
-	now += 1000;
-	w = sample(&e, hs, 200, 132, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 2, &w, true, true), PATH_EV_SESSION);
-	assert_int_equal(m.unanswered_since, 0);
-	/* data out, no answer: quiet once quiet_ms have passed since the first of it */
-	now += 1000;
-	w = sample(&e, hs, 200, 400, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 3, &w, true, true), PATH_EV_SESSION);
-	assert_int_equal(m.unanswered_since, now);
-	now += p.quiet_ms - 1;
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 15, &w, true, true), PATH_EV_SESSION);
-	now += 1;
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 15, &w, true, true),
-			 PATH_EV_SESSION | PATH_EV_QUIET);
-	/* an answer clears it */
-	now += 1000;
-	w = sample(&e, hs, 300, 400, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 16, &w, true, true),
-			 PATH_EV_ALIVE | PATH_EV_SESSION);
-	/* counters going back: a device reset, and the reading is the new baseline */
-	now += 1000;
-	w = sample(&e, hs, 10, 10, 0);
-	/* (not while nothing is watched for: then it is only a change) */
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 17, &w, false, true), PATH_EV_SESSION);
-	w = sample(&e, hs, 5, 5, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 17, &w, true, true), PATH_EV_RESET);
-	assert_int_equal(m.rx, 5);
-	assert_int_equal(m.dev_endpoint.sa.sa_family, AF_UNSPEC);
-	/* the endpoint we set vanished: a reset only when one was expected */
-	now += 1000;
-	w = sample(NULL, hs, 5, 5, 0);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 18, &w, true, false), PATH_EV_SESSION);
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 18, &w, true, true), PATH_EV_RESET);
-	/* an expired session we keep sending into is quiet after the margin */
-	now += 1000;
-	w = sample(&e, hs, 5, 5, 0);
-	peer_monitor_sample(&m, &p, now, U0 + 400, &w, true, true);
-	w = sample(&e, hs, 5, 69, 0);
-	now += 1000;
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 401, &w, true, true), 0);
-	now += 5000;
-	assert_int_equal(peer_monitor_sample(&m, &p, now, U0 + 406, &w, true, true), PATH_EV_QUIET);
-}
-
 /* refresh, a new store, release: events, not field writes. */
 static void test_refresh_store_release_events(void **state)
 {
@@ -797,7 +728,6 @@ int main(void)
 		cmocka_unit_test(test_moved_peer_followed_after_silence),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
-		cmocka_unit_test(test_monitor_events),
 		cmocka_unit_test(test_refresh_store_release_events),
 		cmocka_unit_test(test_restart_keeps_our_keepalive),
 		cmocka_unit_test(test_path_states),
