@@ -5,6 +5,7 @@
 #include "cmd/cmdline.h"
 #include "daemon/engine.h"
 #include "lib/loop.h"
+#include "lib/rlimit.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ static int run_engine(struct app *app, struct config *cfg, const struct config_s
 	struct loop *loop = NULL;
 	int rc = EXIT_FAIL;
 
+	raise_nofile_limit(NULL, NULL); /* plugin pipes: up to the hard limit, all polled */
 	if (loop_new(&loop, &e)) {
 		log_error(&app->log, "%s", e.msg);
 		config_free(cfg);

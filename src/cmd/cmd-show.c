@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `stunmesh show [IFACE...]`: what stunmesh sees on each WireGuard interface, read-only.
  * With a configuration, peers are named as there, each interface's configured backend is
- * used, and configured peers the device lacks are listed. The private key is never
- * printed. */
+ * used, and configured peers the device lacks are listed. The private and preshared keys
+ * are never printed (a preshared key shows as "(hidden)", as in wg(8)). */
 #include "cmd/cmdline.h"
 #include "wg/wg.h"
 
@@ -17,9 +17,10 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s show [-c FILE] [--config-dir DIR] [-b auto|netlink|uapi] [IFACE...]\n"
 		"Shows each WireGuard interface as stunmesh sees it: backend, listen port, public\n"
-		"key, fwmark and, per peer, endpoint, keepalive, last handshake and transfer.\n"
-		"Without IFACE, the interfaces of the configuration; with a configuration, peers\n"
-		"carry their configured names. Read-only; the private key is never shown.\n"
+		"key, fwmark and, per peer, endpoint, allowed IPs, keepalive, last handshake and\n"
+		"transfer. Without IFACE, the interfaces of the configuration; with a\n"
+		"configuration, peers carry their configured names. Read-only; private and\n"
+		"preshared keys are never shown.\n"
 		"  -c, --config FILE    read this configuration file\n"
 		"      --config-dir DIR config.yaml or config.yml in DIR\n"
 		"  -b, --backend KIND   auto, netlink or uapi (default: the configured one, else auto)\n"
@@ -76,6 +77,19 @@ static const struct config_peer *config_peer_by_key(const struct config_iface *i
 	return NULL;
 }
 
+static void show_allowed_ips(const struct wg_peer *p)
+{
+	char ip[WG_ALLOWED_IP_STR_LEN];
+
+	printf("  allowed ips: ");
+	if (!p->n_allowed_ips)
+		printf("(none)");
+	for (size_t i = 0; i < p->n_allowed_ips; i++)
+		printf("%s%s", i ? ", " : "",
+		       wg_allowed_ip_format(&p->allowed_ips[i], ip, sizeof(ip)));
+	printf("\n");
+}
+
 static void show_device(const struct wg_device *dev, const struct config_iface *ifc)
 {
 	char b64[WG_KEY_B64_LEN], ep[ADDR_STR_LEN], age[48];
@@ -106,6 +120,9 @@ static void show_device(const struct wg_device *dev, const struct config_iface *
 		else
 			printf("\npeer: %s\n", b64);
 		printf("  endpoint: %s\n", ep);
+		show_allowed_ips(p);
+		if (p->flags & WG_PEER_HAS_PSK)
+			printf("  preshared key: (hidden)\n");
 		if (p->persistent_keepalive)
 			printf("  persistent keepalive: every %u seconds\n", p->persistent_keepalive);
 		else

@@ -4,13 +4,13 @@
  * hole punching. A diagnostic: unlike the daemon it asks all servers, not just until
  * the first answer. */
 #include "cmd/cmdline.h"
+#include "lib/loop.h"
 #include "net/discover.h"
 #include "wg/wg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,40 +46,100 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Runs every started discovery to completion on one poll loop. */
-static void run_all(struct discover *ds, size_t n)
+/* One discovery on the shared event loop: its raw socket as a loop fd, its next
+ * deadline as a loop timer. Times given to discover are microseconds read at each
+ * callback, so round-trip times keep their precision (the loop's clock is in ms). */
+struct stun_run {
+	struct loop *loop;
+	struct discover *d;
+	struct loop_timer timer;
+	int fd; /* watched by the loop, -1 when not */
+	size_t *running; /* discoveries not done yet; the loop stops at 0 */
+};
+
+static void run_check(struct stun_run *s)
 {
-	for (;;) {
-		struct pollfd pfd[2];
-		int64_t next = INT64_MAX, now;
-		size_t np = 0, map[2];
-		int timeout_ms;
+	int64_t t, now;
 
-		for (size_t i = 0; i < n; i++) {
-			int64_t t = discover_next_timeout(&ds[i]);
-			int fd = discover_fd(&ds[i]);
+	if (!discover_done(s->d)) {
+		t = discover_next_timeout(s->d);
+		if (t == INT64_MAX)
+			return;
+		now = now_us();
+		loop_timer_arm(s->loop, &s->timer, t <= now ? 0 : (t - now + 999) / 1000);
+		return;
+	}
+	if (s->fd >= 0)
+		loop_fd_remove(s->loop, s->fd);
+	s->fd = -1;
+	loop_timer_cancel(s->loop, &s->timer);
+	if (--*s->running == 0)
+		loop_stop(s->loop);
+}
 
-			if (t < next)
-				next = t;
-			if (fd >= 0) {
-				pfd[np] = (struct pollfd){ .fd = fd, .events = POLLIN };
-				map[np++] = i;
+static void run_readable(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct stun_run *s = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	discover_on_readable(s->d, now_us());
+	run_check(s);
+}
+
+static void run_timer(struct loop *l, void *arg)
+{
+	struct stun_run *s = arg;
+	int64_t now = now_us();
+
+	(void)l;
+	/* The loop's millisecond clock may fire a little early: then it only re-arms. */
+	if (discover_next_timeout(s->d) <= now)
+		discover_on_timeout(s->d, now);
+	run_check(s);
+}
+
+/* Runs every started discovery to completion on one event loop. */
+static int run_all(struct app *app, struct discover *ds, size_t n)
+{
+	struct stun_run runs[2];
+	struct errbuf e = { "" };
+	struct loop *l = NULL;
+	size_t running = 0;
+	int r;
+
+	if (loop_new(&l, &e)) {
+		fprintf(stderr, "%s stun: %s\n", app->prog, e.msg);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stun_run *s = &runs[i];
+
+		*s = (struct stun_run){ .loop = l, .d = &ds[i], .fd = discover_fd(&ds[i]),
+					.running = &running };
+		loop_timer_init(&s->timer, run_timer, s);
+		if (discover_done(s->d))
+			continue;
+		if (s->fd >= 0) {
+			r = loop_fd_add(l, s->fd, LOOP_READ, run_readable, s);
+			if (r) {
+				fprintf(stderr, "%s stun: watching the raw socket: %s\n", app->prog,
+					strerror(-r));
+				goto out;
 			}
 		}
-		if (next == INT64_MAX)
-			return;
-		now = now_us();
-		timeout_ms = next <= now ? 0 : (int)((next - now + 999) / 1000);
-		if (poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
-			return;
-		now = now_us();
-		for (size_t k = 0; k < np; k++)
-			if (pfd[k].revents & (POLLIN | POLLERR))
-				discover_on_readable(&ds[map[k]], now);
-		for (size_t i = 0; i < n; i++)
-			if (discover_next_timeout(&ds[i]) <= now)
-				discover_on_timeout(&ds[i], now);
+		running++;
+		run_check(s);
 	}
+	r = running ? loop_run(l) : 0;
+	if (r)
+		fprintf(stderr, "%s stun: event loop failed: %s\n", app->prog, strerror(-r));
+out:
+	for (size_t i = 0; i < n; i++)
+		loop_timer_cancel(l, &runs[i].timer);
+	loop_free(l);
+	return r;
 }
 
 /* Prints one family's answers; returns how many servers answered. */
@@ -179,7 +239,19 @@ static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int cmd_stun(struct app *app, int argc, char **argv)
+/* What the command line asks for, filled in from the configuration and the device. */
+struct stun_opts {
+	struct config_source src;
+	const char *ifname;
+	char **servers; /* owned array; the strings are argv's or the config's */
+	size_t n_servers;
+	bool want4, want6, verbose, fwmark_set;
+	uint16_t port;
+	uint32_t fwmark;
+};
+
+/* -1 to go on, or the exit status (help, a usage error). */
+static int parse_args(struct app *app, int argc, char **argv, struct stun_opts *o)
 {
 	enum { OPT_PORT = 0x2000, OPT_FWMARK };
 	static const struct option opts[] = {
@@ -192,182 +264,202 @@ int cmd_stun(struct app *app, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct config_source src = { 0 };
-	struct config *cfg = NULL;
-	struct discover ds[2];
-	struct discover_params p;
-	const char *ifname = NULL;
-	char **servers = NULL, **fam_servers = NULL;
-	size_t n_servers = 0, n_ds = 0, answered = 0;
-	bool want4 = false, want6 = false, verbose = false, fwmark_set = false;
 	unsigned long v;
-	uint16_t port = 0;
-	uint32_t fwmark = 0;
-	int opt, r, ret = EXIT_USAGE;
+	int opt;
 
 	optind = 1;
 	while ((opt = getopt_long_only(argc, argv, "c:i:s:46vh", opts, NULL)) != -1) {
-		if (cmdline_config_option(opt, optarg, &src))
+		if (cmdline_config_option(opt, optarg, &o->src))
 			continue;
 		switch (opt) {
 		case 'i':
-			ifname = optarg;
+			o->ifname = optarg;
 			break;
 		case OPT_PORT:
 			if (parse_u32(optarg, 65535, &v) || v == 0) {
 				fprintf(stderr, "%s stun: --port: '%s' is not a port (1-65535)\n",
 					app->prog, optarg);
-				goto out;
+				return EXIT_USAGE;
 			}
-			port = (uint16_t)v;
+			o->port = (uint16_t)v;
 			break;
 		case OPT_FWMARK:
 			if (parse_u32(optarg, 0xffffffffUL, &v)) {
 				fprintf(stderr, "%s stun: --fwmark: '%s' is not a 32-bit number\n",
 					app->prog, optarg);
-				goto out;
+				return EXIT_USAGE;
 			}
-			fwmark = (uint32_t)v;
-			fwmark_set = true;
+			o->fwmark = (uint32_t)v;
+			o->fwmark_set = true;
 			break;
 		case 's': {
-			char **n = realloc(servers, (n_servers + 1) * sizeof(*n));
+			char **n = realloc(o->servers, (o->n_servers + 1) * sizeof(*n));
 
-			if (!n) {
-				ret = EXIT_FAIL;
-				goto out;
-			}
-			servers = n;
-			servers[n_servers++] = optarg;
+			if (!n)
+				return EXIT_FAIL;
+			o->servers = n;
+			o->servers[o->n_servers++] = optarg;
 			break;
 		}
-		case '4': want4 = true; break;
-		case '6': want6 = true; break;
-		case 'v': verbose = true; break;
+		case '4': o->want4 = true; break;
+		case '6': o->want6 = true; break;
+		case 'v': o->verbose = true; break;
 		case 'h':
 			usage(stdout, app->prog);
-			ret = EXIT_OK;
-			goto out;
+			return EXIT_OK;
 		default:
 			usage(stderr, app->prog);
-			goto out;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s stun: unexpected argument '%s'\n", app->prog, argv[optind]);
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (!ifname == !port) {
+	if (!o->ifname == !o->port) {
 		fprintf(stderr, "%s stun: give exactly one of -i IFACE or --port N\n", app->prog);
-		goto out;
+		return EXIT_USAGE;
 	}
+	return -1;
+}
 
-	/* The configuration supplies the servers (unless given here) and, for -i, the
-	 * interface's protocol and backend. No file is fine: the defaults apply. */
-	if (!n_servers || ifname) {
-		r = cmdline_load_config(app, &src, src.file || src.dir, &cfg);
-		if (r) {
-			ret = r;
-			goto out;
-		}
+/* The configuration supplies the servers (unless given here) and, for -i, the
+ * interface's protocol and backend; the device its port and fwmark. No file is fine:
+ * the defaults apply. 0 or the exit status. */
+static int settle(struct app *app, struct stun_opts *o, struct config **cfg)
+{
+	int r;
+
+	if (!o->n_servers || o->ifname) {
+		r = cmdline_load_config(app, &o->src, o->src.file || o->src.dir, cfg);
+		if (r)
+			return r;
 	}
-	if (verbose)
+	if (o->verbose)
 		app->log.level = LOG_DEBUG;
-	if (!n_servers) {
-		if (cfg->stun_defaulted)
+	if (!o->n_servers) {
+		if ((*cfg)->stun_defaulted)
 			fprintf(stderr, "%s stun: no stun.addresses configured; using %s\n",
 				app->prog, CONFIG_DEFAULT_STUN);
-		servers = malloc(cfg->n_stun_servers * sizeof(*servers));
-		if (!servers && cfg->n_stun_servers) {
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		for (size_t i = 0; i < cfg->n_stun_servers; i++)
-			servers[n_servers++] = cfg->stun_servers[i];
-		if (!n_servers) {
+		o->servers = malloc((*cfg)->n_stun_servers * sizeof(*o->servers));
+		if (!o->servers && (*cfg)->n_stun_servers)
+			return EXIT_FAIL;
+		for (size_t i = 0; i < (*cfg)->n_stun_servers; i++)
+			o->servers[o->n_servers++] = (*cfg)->stun_servers[i];
+		if (!o->n_servers) {
 			fprintf(stderr, "%s stun: no STUN servers (use --server)\n", app->prog);
-			ret = EXIT_CONFIG;
-			goto out;
+			return EXIT_CONFIG;
 		}
 	}
-	if (ifname) {
+	if (o->ifname) {
 		enum wg_backend_kind kind = WG_BACKEND_AUTO;
 		uint32_t dev_mark = 0;
 
-		for (size_t i = 0; cfg && i < cfg->n_ifaces; i++) {
-			if (strcmp(cfg->ifaces[i].name, ifname))
+		for (size_t i = 0; *cfg && i < (*cfg)->n_ifaces; i++) {
+			const struct config_iface *ci = &(*cfg)->ifaces[i];
+
+			if (strcmp(ci->name, o->ifname))
 				continue;
-			kind = cfg->ifaces[i].backend;
-			if (!want4 && !want6) {
-				want4 = cfg->ifaces[i].protocol != FAMILY_IPV6;
-				want6 = cfg->ifaces[i].protocol != FAMILY_IPV4;
+			kind = ci->backend;
+			if (!o->want4 && !o->want6) {
+				o->want4 = ci->protocol != FAMILY_IPV6;
+				o->want6 = ci->protocol != FAMILY_IPV4;
 			}
 		}
-		ret = from_interface(app, ifname, kind, &port, &dev_mark);
-		if (ret)
-			goto out;
-		if (!fwmark_set)
-			fwmark = dev_mark;
+		r = from_interface(app, o->ifname, kind, &o->port, &dev_mark);
+		if (r)
+			return r;
+		if (!o->fwmark_set)
+			o->fwmark = dev_mark;
 	}
-	if (!want4 && !want6)
-		want4 = true;
+	if (!o->want4 && !o->want6)
+		o->want4 = true;
+	return EXIT_OK;
+}
+
+/* One discovery per family asked for, into ds; 0 or the exit status. */
+static int start_all(struct app *app, const struct stun_opts *o, struct discover *ds,
+		     size_t *n_ds)
+{
+	struct discover_params p;
+	char **fam_servers = malloc(o->n_servers * sizeof(*fam_servers));
+	int ret = EXIT_OK;
+
+	if (!fam_servers)
+		return EXIT_FAIL;
+	discover_params_default(&p);
+	p.query_all = true;
+	for (int f = 0; f < 2; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6, r;
+		const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+		struct errbuf e = { "" };
+		size_t n = 0;
+
+		if ((family == AF_INET && !o->want4) || (family == AF_INET6 && !o->want6))
+			continue;
+		/* An address literal of the other family is no use here; names stay (they
+		 * may have addresses of both). */
+		for (size_t i = 0; i < o->n_servers; i++)
+			if (literal_family(o->servers[i]) != (family == AF_INET ? AF_INET6 : AF_INET))
+				fam_servers[n++] = o->servers[i];
+		if (!n) {
+			printf("%s  no servers with %s addresses given\n", fam, fam);
+			continue;
+		}
+		r = discover_start(&ds[*n_ds], fam_servers, n, family, o->port, o->fwmark, &p, NULL,
+				   &app->log, now_us(), &e);
+		if (r) {
+			fprintf(stderr, "%s stun: %s: %s\n", app->prog, fam, e.msg);
+			ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			break;
+		}
+		(*n_ds)++;
+	}
+	free(fam_servers);
+	return ret;
+}
+
+int cmd_stun(struct app *app, int argc, char **argv)
+{
+	struct stun_opts o = { .src = { 0 } };
+	struct config *cfg = NULL;
+	struct discover ds[2];
+	size_t n_ds = 0, answered = 0;
+	int ret;
+
+	ret = parse_args(app, argc, argv, &o);
+	if (ret >= 0)
+		goto out;
+	ret = settle(app, &o, &cfg);
+	if (ret)
+		goto out;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "%s stun: libsodium failed to initialise\n", app->prog);
 		ret = EXIT_FAIL;
 		goto out;
 	}
-
-	discover_params_default(&p);
-	p.query_all = true;
-	fam_servers = malloc(n_servers * sizeof(*fam_servers));
-	if (!fam_servers) {
-		ret = EXIT_FAIL;
-		goto out;
-	}
-	for (int f = 0; f < 2; f++) {
-		int family = f == 0 ? AF_INET : AF_INET6;
-		struct errbuf e = { "" };
-		size_t n = 0;
-
-		if ((family == AF_INET && !want4) || (family == AF_INET6 && !want6))
-			continue;
-		/* An address literal of the other family is no use here; names stay (they
-		 * may have addresses of both). */
-		for (size_t i = 0; i < n_servers; i++)
-			if (literal_family(servers[i]) != (family == AF_INET ? AF_INET6 : AF_INET))
-				fam_servers[n++] = servers[i];
-		if (!n) {
-			printf("%s  no servers with %s addresses given\n",
-			       family == AF_INET ? "IPv4" : "IPv6", family == AF_INET ? "IPv4" : "IPv6");
-			continue;
-		}
-		r = discover_start(&ds[n_ds], fam_servers, n, family, port, fwmark, &p, NULL,
-				   &app->log, now_us(), &e);
-		if (r) {
-			fprintf(stderr, "%s stun: %s: %s\n", app->prog,
-				family == AF_INET ? "IPv4" : "IPv6", e.msg);
-			ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
-			goto out_ds;
-		}
-		n_ds++;
-	}
-	printf("local UDP port %u%s", port, ifname ? " of " : "");
-	if (ifname)
-		printf("%s", ifname);
-	if (fwmark)
-		printf(", fwmark 0x%x", fwmark);
+	ret = start_all(app, &o, ds, &n_ds);
+	if (ret)
+		goto out_ds;
+	printf("local UDP port %u%s", o.port, o.ifname ? " of " : "");
+	if (o.ifname)
+		printf("%s", o.ifname);
+	if (o.fwmark)
+		printf(", fwmark 0x%x", o.fwmark);
 	printf("\n");
 	fflush(stdout);
-	run_all(ds, n_ds);
+	if (run_all(app, ds, n_ds)) {
+		ret = EXIT_FAIL;
+		goto out_ds;
+	}
 	for (size_t i = 0; i < n_ds; i++)
-		answered += report(&ds[i], port);
+		answered += report(&ds[i], o.port);
 	ret = answered ? EXIT_OK : EXIT_FAIL;
 out_ds:
 	for (size_t i = 0; i < n_ds; i++)
 		discover_free(&ds[i]);
 out:
-	free(fam_servers);
-	free(servers);
+	free(o.servers);
 	config_free(cfg);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cmd/cmdline.h"
 #include "lib/util.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ int cmdline_load_config(struct app *app, const struct config_source *src, bool r
 			app->prog);
 		return EXIT_CONFIG;
 	}
-	r = config_load(path, &cfg, &diags);
+	/* with the store layer's checks: plugin options are checked against their kind */
+	r = store_config_load(path, &cfg, &diags);
 	config_diags_print(&diags, stderr);
 	if (r == -EINVAL) {
 		fprintf(stderr, "%s: %zu error%s in %s\n", app->prog, diags.n_errors,

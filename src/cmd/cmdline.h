@@ -17,8 +17,8 @@ enum { OPT_CONFIG_DIR = 0x1000 };
 /* 1 when opt was one of the shared options (and is recorded in src), else 0. */
 int cmdline_config_option(int opt, const char *arg, struct config_source *src);
 
-/* Finds and loads the configuration, prints every diagnostic to stderr as
- * file:line:column, and applies log.level/log.format to app->log. Returns EXIT_OK with
+/* Finds and loads the configuration (store_config_load: plugin entries checked against
+ * their store kind), prints every diagnostic to stderr as file:line:column, and applies log.level/log.format to app->log. Returns EXIT_OK with
  * *out set, or EXIT_CONFIG. With require_file, finding no file is an error. */
 int cmdline_load_config(struct app *app, const struct config_source *src, bool require_file,
 			struct config **out);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The effective configuration as YAML that stunmesh reads back: defaults filled in,
- * older spellings normalised, ${VAR}s expanded, and every secret masked, so the
- * output can be pasted into a bug report. */
+ * older spellings normalised (by the store layer's check, for plugin entries), ${VAR}s
+ * expanded, every secret masked, so the output can be pasted into a bug report.
+ * Every string is printed double-quoted and escaped, keys included: what a file
+ * contains cannot turn into YAML structure in the output. Secrets are what the store
+ * layer marked secret, plus what looks like one (config_plugin_secrets). */
 #include "config/config.h"
 #include "lib/util.h"
 
@@ -10,11 +13,11 @@
 
 #define MASK "********"
 
-/* Double-quoted YAML scalar. */
-static void q(FILE *f, const char *s)
+/* The inside of a double-quoted YAML scalar: n bytes of s, escaped. */
+static void qbody(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n;
+	     p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
@@ -22,6 +25,14 @@ static void q(FILE *f, const char *s)
 		else
 			fputc(*p, f);
 	}
+}
+
+/* Double-quoted YAML scalar. */
+static void q(FILE *f, const char *s)
+{
+	fputc('"', f);
+	if (s)
+		qbody(f, s, strlen(s));
 	fputc('"', f);
 }
 
@@ -33,85 +44,116 @@ static void dur(FILE *f, const char *indent, const char *key, int64_t ms)
 	fprintf(f, "%s%s: \"%s\"\n", indent, key, buf);
 }
 
-/* An argument that follows "-token", "--api-token" and the like, or is "--token=...",
- * is a secret in practice (the contrib Cloudflare plugin takes -token). */
-static void print_args(FILE *f, const struct config_plugin *pl)
-{
-	bool mask_next = false;
+#define MAX_SECRETS 64
 
-	fprintf(f, "    args: [");
-	for (size_t i = 0; i < pl->n_args; i++) {
-		const char *a = pl->args[i], *eq = strchr(a, '=');
-		char name[64] = "";
-		size_t n;
-
-		if (i)
-			fputs(", ", f);
-		if (a[0] == '-') {
-			n = strspn(a, "-");
-			snprintf(name, sizeof(name), "%.*s", (int)((eq ? (size_t)(eq - a) : strlen(a)) - n),
-				 a + n);
-			for (char *c = name; *c; c++)
-				if (*c == '-')
-					*c = '_';
-		}
-		if (mask_next) {
-			q(f, MASK);
-			mask_next = false;
-		} else if (*name && config_is_secret_key(name) && eq) {
-			fprintf(f, "\"%.*s=" MASK "\"", (int)(eq - a), a);
-		} else {
-			q(f, a);
-			mask_next = *name && config_is_secret_key(name);
-		}
-	}
-	fprintf(f, "]\n");
-}
-
-/* The flag name of an argument ("--api-token=x" -> "api_token"), "" when it is none. */
-static void flag_name(const char *a, char *name, size_t len)
-{
-	const char *eq = strchr(a, '=');
+struct secrets {
+	const char *p[MAX_SECRETS];
 	size_t n;
+};
 
-	name[0] = '\0';
-	if (a[0] != '-')
-		return;
-	n = strspn(a, "-");
-	snprintf(name, len, "%.*s", (int)((eq ? (size_t)(eq - a) : strlen(a)) - n), a + n);
-	for (char *c = name; *c; c++)
-		if (*c == '-')
-			*c = '_';
+/* Where in s the first secret starts, or NULL. */
+static const char *secret_in(const struct secrets *sec, const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < sec->n; i++)
+		if (sec->p[i] >= s && sec->p[i] < s + len)
+			return sec->p[i];
+	return NULL;
 }
 
-size_t config_plugin_secrets(const struct config_plugin *pl, const char **out, size_t max)
+/* A list item: "-token", then the secret masked, "--token=" MASK. */
+static void print_item(FILE *f, const struct secrets *sec, const char *a)
 {
-	size_t n = 0;
-	bool next = false;
-	char name[64];
+	const char *p = secret_in(sec, a);
 
-	if (pl->token && n < max)
-		out[n++] = pl->token;
-	for (size_t i = 0; i < pl->n_options && n < max; i++)
-		if (pl->options[i].key && config_is_secret_key(pl->options[i].key))
-			out[n++] = pl->options[i].value;
-	for (size_t i = 0; i < pl->n_args && n < max; i++) {
-		const char *a = pl->args[i], *eq = strchr(a, '=');
-
-		if (next) {
-			out[n++] = a;
-			next = false;
-			continue;
-		}
-		flag_name(a, name, sizeof(name));
-		if (!*name || !config_is_secret_key(name))
-			continue;
-		if (eq)
-			out[n++] = eq + 1;
-		else
-			next = true;
+	if (!p) {
+		q(f, a);
+	} else if (p == a) {
+		q(f, MASK);
+	} else {
+		fputc('"', f);
+		qbody(f, a, (size_t)(p - a));
+		fputs(MASK "\"", f);
 	}
-	return n;
+}
+
+/* A scalar whose comma-separated parts hold secrets ("-a,--token=X", a list written
+ * as one string): each secret replaced in the text, the rest kept. */
+static void masked_scalar(FILE *f, const struct config_option *o, const struct secrets *sec)
+{
+	const char *v = o->value;
+
+	fputc('"', f);
+	while (*v) {
+		size_t best = 0;
+
+		for (size_t i = 0; i < o->n_items; i++) {
+			for (size_t j = 0; j < sec->n; j++) {
+				size_t n = strlen(sec->p[j]);
+
+				/* a secret of this option's items, found at v */
+				if (sec->p[j] >= o->items[i] &&
+				    sec->p[j] < o->items[i] + strlen(o->items[i]) && n > best &&
+				    !strncmp(v, sec->p[j], n))
+					best = n;
+			}
+		}
+		if (best) {
+			fputs(MASK, f);
+			v += best;
+		} else {
+			qbody(f, v, 1);
+			v++;
+		}
+	}
+	fputc('"', f);
+}
+
+static void print_option(FILE *f, const struct config_option *o, const struct secrets *sec)
+{
+	fputs("    ", f);
+	q(f, o->key);
+	fputs(": ", f);
+	if (o->value && secret_in(sec, o->value)) {
+		q(f, MASK);
+	} else if (o->value) {
+		masked_scalar(f, o, sec);
+	} else {
+		fputc('[', f);
+		for (size_t i = 0; i < o->n_items; i++) {
+			if (i)
+				fputs(", ", f);
+			print_item(f, sec, o->items[i]);
+		}
+		fputc(']', f);
+	}
+	fputc('\n', f);
+}
+
+static void print_plugin(FILE *f, const struct config_plugin *pl)
+{
+	struct secrets sec;
+
+	sec.n = config_plugin_secrets(pl, sec.p, MAX_SECRETS);
+	fprintf(f, "  ");
+	q(f, pl->name);
+	fputs(":\n    type: ", f);
+	q(f, pl->type_name);
+	fputc('\n', f);
+	if (pl->builtin) {
+		fputs("    name: ", f);
+		q(f, pl->builtin);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < pl->n_options; i++)
+		if (!pl->options[i].ignored && !config_plugin_common_key(pl->options[i].key))
+			print_option(f, &pl->options[i], &sec);
+	dur(f, "    ", "timeout", pl->timeout_ms);
+	if (pl->max_concurrent)
+		fprintf(f, "    max_concurrent: %d\n", pl->max_concurrent);
+	if (pl->dedup_set)
+		fprintf(f, "    dedup: %s\n", pl->dedup ? "true" : "false");
 }
 
 void config_print(const struct config *cfg, FILE *f)
@@ -175,41 +217,6 @@ void config_print(const struct config *cfg, FILE *f)
 		}
 	}
 	fprintf(f, "plugins:%s\n", cfg->n_plugins ? "" : " {}");
-	for (size_t i = 0; i < cfg->n_plugins; i++) {
-		const struct config_plugin *pl = &cfg->plugins[i];
-
-		fprintf(f, "  ");
-		q(f, pl->name);
-		fputs(":\n", f);
-		switch (pl->type) {
-		case PLUGIN_EXEC:
-		case PLUGIN_SHELL:
-			fprintf(f, "    type: %s\n    command: ", plugin_type_name(pl->type));
-			q(f, pl->command);
-			fputc('\n', f);
-			print_args(f, pl);
-			dur(f, "    ", "timeout", pl->timeout_ms);
-			break;
-		case PLUGIN_CLOUDFLARE:
-			fprintf(f, "    type: builtin\n    name: cloudflare\n    zone: ");
-			q(f, pl->zone);
-			fprintf(f, "\n    token: \"" MASK "\"\n");
-			if (pl->subdomain) {
-				fprintf(f, "    subdomain: ");
-				q(f, pl->subdomain);
-				fputc('\n', f);
-			}
-			if (pl->ttl)
-				fprintf(f, "    ttl: %d\n", pl->ttl);
-			dur(f, "    ", "timeout", pl->timeout_ms);
-			break;
-		case PLUGIN_FILE:
-			fprintf(f, "    type: builtin\n    name: file\n    dir: ");
-			q(f, pl->dir);
-			fputc('\n', f);
-			break;
-		}
-		if (pl->dedup_set)
-			fprintf(f, "    dedup: %s\n", pl->dedup ? "true" : "false");
-	}
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		print_plugin(f, &cfg->plugins[i]);
 }

@@ -22,45 +22,63 @@ enum iface_family { FAMILY_IPV4 = 0, FAMILY_IPV6, FAMILY_DUALSTACK };
 /* How the WireGuard device is driven; auto picks UAPI when its socket exists. */
 enum wg_backend_kind { WG_BACKEND_AUTO = 0, WG_BACKEND_NETLINK, WG_BACKEND_UAPI };
 
+/* Until src/daemon/engine.c compares plugin entries with store_config_equal()
+ * (store/store.h): the kinds its plugin_equal() tells apart. See the compat fields
+ * below; both go when plugin_equal does. */
 enum plugin_type {
 	PLUGIN_EXEC = 0,
 	PLUGIN_SHELL,
-	PLUGIN_CLOUDFLARE, /* `type: builtin, name: cloudflare`, or the older `type: cloudflare` */
-	PLUGIN_FILE,	   /* ours: `type: builtin, name: file` (or `type: file`) */
+	PLUGIN_CLOUDFLARE,
+	PLUGIN_FILE,
+	PLUGIN_OTHER, /* any kind added since */
 };
 
 struct config_pos {
 	unsigned line, column; /* 1-based; 0 when the value is a default */
 };
 
-/* A plugin option as written (after ${VAR} expansion), for the store that reads it. */
+/* A plugin option as written (after ${VAR} expansion). Which options a store kind
+ * takes, their types and which of them are secret is the store layer's business
+ * (store/store.h): config keeps them as text with their positions. */
 struct config_option {
 	char *key;
-	char *value; /* scalars only; lists go to plugin->args */
+	char *value;   /* a scalar; NULL when the option was written as a list */
+	char **items;  /* a list's items; for a scalar, its comma-separated parts */
+	size_t n_items;
+	bool unusable; /* its value could not be read (e.g. an unset ${VAR}): reported */
+	/* set by the store layer when it checks the entry against its kind */
+	bool secret;  /* masked in printed configurations, wiped on free */
+	bool ignored; /* not an option of the entry's kind (warned about) */
 	struct config_pos pos;
 };
 
+/* One entry under plugins:. The keys every kind shares are read here; the rest stay
+ * generic in options. */
 struct config_plugin {
 	char *name;
-	enum plugin_type type;
+	char *type_name; /* `type` as written ("" when missing) */
+	char *builtin;	 /* `name` as written (which builtin store), NULL when absent */
 	bool dedup;
 	bool dedup_set; /* written explicitly; otherwise the store kind picks the default */
 	int64_t timeout_ms;
-	/* exec, shell */
-	char *command;
-	char **args;
-	size_t n_args;
-	/* cloudflare (both spellings are normalised here) */
-	char *zone;
-	char *token; /* secret: never printed, never logged */
-	char *subdomain;
-	int ttl; /* 0 = Cloudflare's "automatic" */
-	/* file */
-	char *dir;
-	/* every option as written, including the above, for messages and extensions */
+	int max_concurrent; /* operations running at once; 0 = the kind's default */
+	/* every key as written, in file order, the shared ones included */
 	struct config_option *options;
 	size_t n_options;
 	struct config_pos pos;
+	bool checked; /* a store layer check ran over it (config_checks) */
+
+	/* Deprecated, for src/daemon/engine.c's plugin_equal() only, filled from the
+	 * options by config-compat.c; goes once the engine calls store_config_equal(). */
+	enum plugin_type type;
+	char *command;
+	char **args;
+	size_t n_args;
+	char *zone;
+	char *token;
+	char *subdomain;
+	int ttl;
+	char *dir;
 };
 
 struct config_ping {
@@ -136,29 +154,63 @@ struct config_source {
 struct errbuf;
 int config_find(const struct config_source *src, char **path, struct errbuf *e);
 
+/* What a layer above config checks in each plugin entry: the store layer checks the
+ * options against the entry's kind (store_config_checks in store/store.h). plugin()
+ * runs once per entry, also when other parts of the file have errors, adds its
+ * problems to d with config_diag_add (they are sorted into file order with the
+ * others) and may normalise the entry (older spellings). */
+struct config_checks {
+	void (*plugin)(struct config_plugin *pl, struct config_diags *d, void *ctx);
+	void *ctx;
+};
+
 /* Parses YAML text. Returns 0 with *out set when there are no errors (warnings may be in
- * diags), -EINVAL when diags has at least one error, -ENOMEM. `name` is used in messages. */
+ * diags), -EINVAL when diags has at least one error, -ENOMEM. `name` is used in messages.
+ * checks may be NULL: then plugin entries are read but their options not checked. */
+int config_parse_with(const char *name, const char *text, size_t len,
+		      const struct config_checks *checks, struct config **out,
+		      struct config_diags *diags);
+/* Reads and parses a file; path NULL gives the defaults. */
+int config_load_with(const char *path, const struct config_checks *checks, struct config **out,
+		     struct config_diags *diags);
+/* The same without checks (store_config_parse/store_config_load add them). */
 int config_parse(const char *name, const char *text, size_t len, struct config **out,
 		 struct config_diags *diags);
-/* Reads and parses a file; path NULL gives the defaults. */
 int config_load(const char *path, struct config **out, struct config_diags *diags);
 /* The defaults stunmesh-go uses when there is no file. */
 int config_defaults(struct config **out);
 void config_free(struct config *cfg);
 
+/* Adds a problem at pos (0 or -ENOMEM). */
+__attribute__((format(printf, 4, 5))) int config_diag_add(struct config_diags *d,
+							   enum diag_severity sev,
+							   struct config_pos pos, const char *fmt, ...);
 void config_diags_print(const struct config_diags *d, FILE *f);
 void config_diags_free(struct config_diags *d);
 
-/* Whether a plugin option or argument name carries a secret (token, password...). */
+/* The keys every plugin entry may have, whatever its kind: type, name, dedup,
+ * timeout, max_concurrent. */
+bool config_plugin_common_key(const char *key);
+/* The option called key, or NULL. */
+const struct config_option *config_plugin_option(const struct config_plugin *pl,
+						 const char *key);
+
+/* Whether an option or argument name looks like it carries a secret (token,
+ * password...): the fallback where no schema says (exec and shell arguments). */
 bool config_is_secret_key(const char *key);
 
-/* The secret strings of a plugin entry: the token, options with secret names, and
- * arguments that follow a secret-named flag ("-token X") or carry one ("--token=X").
- * Writes up to max pointers into out (valid while pl lives); returns how many. */
+/* The secret strings of a plugin entry as far as config can tell: options marked
+ * secret or with secret names, and list items that follow a secret-named flag
+ * ("-token X") or carry one ("--token=X"). Writes up to max pointers into out (valid
+ * while pl lives); returns how many. */
 size_t config_plugin_secrets(const struct config_plugin *pl, const char **out, size_t max);
 
 /* Writes the effective configuration as YAML, secrets replaced by "********". */
 void config_print(const struct config *cfg, FILE *f);
+
+/* Go's strconv.ParseBool plus the YAML 1.1 words people still write (yes/no, on/off);
+ * "" is false. 0 or -EINVAL. */
+int config_parse_bool(const char *s, bool *out);
 
 /* Go-style duration: "90s", "1m", "1h30m", "250ms", "1.5h". 0 or -EINVAL. */
 int parse_duration(const char *s, int64_t *ms);
@@ -167,6 +219,5 @@ void format_duration(int64_t ms, char *buf, size_t len);
 
 const char *iface_family_name(enum iface_family f);
 const char *peer_family_name(enum peer_family f);
-const char *plugin_type_name(enum plugin_type t);
 
 #endif

@@ -352,7 +352,7 @@ int engine_reload(struct engine *eng)
 		return -ECANCELED;
 	r = config_find(&eng->src, &path, &e);
 	if (!r)
-		r = config_load(path, &ncfg, &diags);
+		r = store_config_load(path, &ncfg, &diags);
 	for (size_t i = 0; i < diags.n; i++)
 		log_msg(eng->log, diags.items[i].severity == DIAG_ERROR ? LOG_ERROR : LOG_WARN,
 			"reload: %s:%u:%u: %s", diags.file ? diags.file : "config",

@@ -6,8 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
+
+#include "lib/signals.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -36,13 +37,20 @@ struct loop {
 	loop_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
 	void *clock_ctx;
 	bool stop;
-	int sfd;
-	sigset_t mask;	   /* signals routed to sfd */
-	sigset_t old_mask; /* the process mask before loop_new, restored by loop_free */
+	bool in_round; /* inside loop_run_once: a nested call is refused */
+	const struct sig_backend *sb;
+	struct sig_source *sig;
+	bool routed[NSIG]; /* signals handed to the backend */
 	struct sigaction old_pipe;
+	/* Removed entries stay (dead) until the next round starts, as the current
+	 * round's snapshot may point at them; poll() only ever sees live ones. */
 	struct loop_fd **fds;
 	size_t n_fds, cap_fds;
 	bool fds_dirty;
+	/* The arrays handed to poll, kept between rounds. */
+	struct pollfd *pfd;
+	struct loop_fd **snap;
+	size_t cap_pfd, cap_snap;
 	bool reap_due; /* a child was added: look once without waiting for SIGCHLD */
 	struct loop_timer **heap;
 	size_t n_heap, cap_heap;
@@ -87,22 +95,34 @@ bool loop_stop_requested(const struct loop *l)
 	return l->stop;
 }
 
+const struct sig_backend *sig_backend_default(void)
+{
+#if SM_SIGNALS_SIGNALFD
+	return &sig_backend_signalfd;
+#else
+	return &sig_backend_selfpipe;
+#endif
+}
+
 int loop_new(struct loop **out, struct errbuf *e)
+{
+	return loop_new_with_signals(out, sig_backend_default(), e);
+}
+
+int loop_new_with_signals(struct loop **out, const struct sig_backend *sb, struct errbuf *e)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct loop *l = calloc(1, sizeof(*l));
+	int r;
 
 	if (!l)
 		return err_set(e, -ENOMEM, "out of memory");
-	sigemptyset(&l->mask);
-	l->sfd = signalfd(-1, &l->mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (l->sfd < 0) {
-		int r = -errno;
-
+	l->sb = sb;
+	r = sb->open(&l->sig, e);
+	if (r) {
 		free(l);
-		return err_set(e, r, "signalfd: %s", strerror(-r));
+		return r;
 	}
-	sigprocmask(SIG_BLOCK, NULL, &l->old_mask);
 	sigaction(SIGPIPE, &ign, &l->old_pipe);
 	l->now = mono_ms();
 	*out = l;
@@ -120,8 +140,9 @@ void loop_free(struct loop *l)
 		l->heap[i]->idx = SIZE_MAX;
 	free(l->heap);
 	free(l->children);
-	close(l->sfd);
-	sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+	free(l->pfd);
+	free(l->snap);
+	l->sb->close(l->sig);
 	sigaction(SIGPIPE, &l->old_pipe, NULL);
 	free(l);
 }
@@ -296,23 +317,14 @@ int loop_timer_arm(struct loop *l, struct loop_timer *t, int64_t delay_ms)
 
 static int route_signal(struct loop *l, int signo)
 {
-	sigset_t one;
+	int r;
 
-	if (sigismember(&l->mask, signo) == 1)
+	if (l->routed[signo])
 		return 0;
-	sigaddset(&l->mask, signo);
-	if (signalfd(l->sfd, &l->mask, 0) < 0) {
-		int r = -errno;
-
-		sigdelset(&l->mask, signo);
-		return r;
-	}
-	sigemptyset(&one);
-	sigaddset(&one, signo);
-	/* Blocked so the signal queues for the signalfd instead of running its default
-	 * action. Single-threaded, so sigprocmask is the thread's mask. */
-	sigprocmask(SIG_BLOCK, &one, NULL);
-	return 0;
+	r = l->sb->watch(l->sig, signo);
+	if (!r)
+		l->routed[signo] = true;
+	return r;
 }
 
 int loop_signal_add(struct loop *l, int signo, loop_signal_cb cb, void *arg)
@@ -393,20 +405,28 @@ static void reap_children(struct loop *l)
 	l->n_children = j;
 }
 
+struct sig_round {
+	struct loop *l;
+	bool chld;
+};
+
+static void on_signal(void *arg, int signo)
+{
+	struct sig_round *sr = arg;
+	struct loop *l = sr->l;
+
+	if (signo == SIGCHLD)
+		sr->chld = true;
+	else if (l->sigs[signo].cb)
+		l->sigs[signo].cb(l, signo, l->sigs[signo].arg);
+}
+
 static void read_signals(struct loop *l)
 {
-	struct signalfd_siginfo si;
-	bool chld = false;
+	struct sig_round sr = { .l = l, .chld = false };
 
-	while (read(l->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int signo = (int)si.ssi_signo;
-
-		if (signo == SIGCHLD)
-			chld = true;
-		else if (signo > 0 && signo < NSIG && l->sigs[signo].cb)
-			l->sigs[signo].cb(l, signo, l->sigs[signo].arg);
-	}
-	if (chld)
+	l->sb->drain(l->sig, on_signal, &sr);
+	if (sr.chld)
 		reap_children(l);
 }
 
@@ -431,10 +451,26 @@ static unsigned to_poll(unsigned ev)
 
 int loop_run_once(struct loop *l, int timeout_ms)
 {
-	size_t n = l->n_fds + 1;
 	struct pollfd *pfd;
 	struct loop_fd **snap;
+	size_t n;
 	int r, wait = timeout_ms;
+
+	/* A round holds pointers into fds and the poll arrays; a nested round from a
+	 * callback would compact and reuse them under it. */
+	if (l->in_round)
+		return -EBUSY;
+	/* Before every poll, not only after a dispatch: timers and signal callbacks
+	 * remove fds too, and poll() refuses (EINVAL) more entries than RLIMIT_NOFILE
+	 * even when they are -1. Live entries are distinct open fds, so they fit. */
+	if (l->fds_dirty)
+		compact_fds(l);
+	n = l->n_fds + 1;
+	if (grow((void **)&l->pfd, &l->cap_pfd, n, sizeof(*l->pfd)) ||
+	    grow((void **)&l->snap, &l->cap_snap, n, sizeof(*l->snap)))
+		return -ENOMEM;
+	pfd = l->pfd;
+	snap = l->snap;
 
 	loop_update_now(l);
 	if (l->n_heap) {
@@ -449,25 +485,18 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	if (l->reap_due)
 		wait = 0;
-	pfd = calloc(n, sizeof(*pfd));
-	snap = calloc(n, sizeof(*snap));
-	if (!pfd || !snap) {
-		r = -ENOMEM;
-		goto out;
-	}
-	pfd[0].fd = l->sfd;
-	pfd[0].events = POLLIN;
+	pfd[0] = (struct pollfd){ .fd = l->sb->fd(l->sig), .events = POLLIN };
+	snap[0] = NULL;
 	for (size_t i = 0; i < l->n_fds; i++) {
 		snap[i + 1] = l->fds[i];
-		pfd[i + 1].fd = l->fds[i]->dead ? -1 : l->fds[i]->fd;
-		pfd[i + 1].events = (short)to_poll(l->fds[i]->events);
+		pfd[i + 1] = (struct pollfd){ .fd = l->fds[i]->fd,
+					      .events = (short)to_poll(l->fds[i]->events) };
 	}
-	r = poll(pfd, n, wait);
-	if (r < 0) {
-		r = errno == EINTR ? 0 : -errno;
-		goto out;
-	}
+	r = poll(pfd, (nfds_t)n, wait);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
 	loop_update_now(l);
+	l->in_round = true;
 	for (size_t i = 1; i < n && r > 0; i++) {
 		unsigned ev = 0;
 
@@ -487,14 +516,9 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		l->reap_due = false;
 		reap_children(l);
 	}
-	if (l->fds_dirty)
-		compact_fds(l);
 	run_timers(l);
-	r = 0;
-out:
-	free(pfd);
-	free(snap);
-	return r;
+	l->in_round = false;
+	return 0;
 }
 
 int loop_run(struct loop *l)

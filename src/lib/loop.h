@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The event loop: one thread, poll(2) over registered fds, a min-heap of timers on
- * CLOCK_MONOTONIC (milliseconds), signals through a signalfd, and child processes
- * reaped on SIGCHLD with a callback per child. The loop is passed explicitly; there is
- * no global state, which signalfd makes possible (no handler needs to find the loop).
+ * CLOCK_MONOTONIC (milliseconds), signals through a small backend (lib/signals.h: a
+ * signalfd on Linux, a self-pipe elsewhere), and child processes reaped on SIGCHLD
+ * with a callback per child. The loop is passed explicitly; there is no global state
+ * (with the signalfd backend no handler needs to find the loop).
  *
  * poll() is O(fds) per wakeup; stunmesh watches a handful of fds (a raw socket per
  * family, the control socket, a few plugin pipes), so an epoll backend would buy
- * nothing but platform code.
+ * nothing but platform code. Removed fds never reach poll(), so the array handed to it
+ * is never longer than the number of open fds (RLIMIT_NOFILE bounds both).
  *
  * Signals given to loop_signal_add (and SIGCHLD once a child is tracked) are blocked
- * in the process, so a child must get an empty signal mask before exec (child.c does).
- * loop_new also ignores SIGPIPE: a plugin that exits without reading its stdin must
- * give EPIPE on write, not kill the daemon. loop_free restores both. */
+ * in the process (signalfd) or caught by a handler (self-pipe), so a child must get an
+ * empty signal mask and default handlers before exec (child.c does). loop_new also
+ * ignores SIGPIPE: a plugin that exits without reading its stdin must give EPIPE on
+ * write, not kill the daemon. loop_free restores all of it. */
 #ifndef SM_LOOP_H
 #define SM_LOOP_H
 
@@ -89,7 +92,8 @@ int64_t loop_next_timer(const struct loop *l);
 bool loop_stop_requested(const struct loop *l);
 
 /* Waits at most timeout_ms (-1 = until something happens) and dispatches what is ready:
- * fds, then signals and children, then due timers. 0 or -errno from poll. */
+ * fds, then signals and children, then due timers. 0 or -errno from poll; -EBUSY when
+ * called from one of the loop's own callbacks (rounds do not nest). */
 int loop_run_once(struct loop *l, int timeout_ms);
 /* Runs until loop_stop. */
 int loop_run(struct loop *l);

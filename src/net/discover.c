@@ -187,7 +187,7 @@ int discover_start(struct discover *d, char *const *servers, size_t n, int famil
 		if (r)
 			goto fail;
 		/* Every lookup starts now, so later servers are ready when reached. */
-		if (resolve_start(host, sport, family, &sv[i].res, &re)) {
+		if (resolve_start(host, sport, family, fwmark, &sv[i].res, &re)) {
 			sv[i].state = DS_FAILED;
 			snprintf(sv[i].error, sizeof(sv[i].error), "%s", re.msg);
 		}

@@ -11,6 +11,7 @@
  * route lookup) and pin that source with IP_PKTINFO, so the checksum cannot disagree
  * with the header the kernel writes. */
 #include "net/rawsock.h"
+#include "net/sockopt.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -42,8 +43,8 @@ int rawsock_open(struct rawsock *rs, int family, uint16_t port, uint32_t fwmark,
 			return err_set(e, r, "opening an %s raw socket needs CAP_NET_RAW", fam);
 		return err_set(e, r, "opening an %s raw socket: %s", fam, strerror(-r));
 	}
-	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0) {
-		r = -errno;
+	r = sock_set_mark(fd, fwmark);
+	if (r) {
 		err_set(e, r, "setting fwmark 0x%x on the %s raw socket (needs CAP_NET_ADMIN): %s",
 			fwmark, fam, strerror(-r));
 		goto fail;
@@ -93,9 +94,9 @@ static int source_for(const struct rawsock *rs, const struct sockaddr_in *dst,
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_set(e, -errno, "socket: %s", strerror(errno));
-	if (rs->fwmark &&
-	    setsockopt(fd, SOL_SOCKET, SO_MARK, &rs->fwmark, sizeof(rs->fwmark)) < 0) {
-		r = err_set(e, -errno, "SO_MARK: %s", strerror(errno));
+	r = sock_set_mark(fd, rs->fwmark);
+	if (r) {
+		err_set(e, r, "setting fwmark 0x%x: %s", rs->fwmark, strerror(-r));
 		goto out;
 	}
 	/* connect() on UDP sends nothing; it only runs the route lookup. */

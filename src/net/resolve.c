@@ -1,117 +1,103 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* getaddrinfo_a */
-#endif
+/* The front of name lookup: literals answered at once, the backend chosen, the common
+ * errors worded the same whatever backend ran. */
 #include "net/resolve.h"
+#include "net/resolve-backend.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct resolve {
-	struct gaicb cb; /* glibc's helper thread writes here until done or cancelled */
-	struct addrinfo hints;
+	const struct resolve_backend *be;
+	void *state; /* the backend's; NULL for a literal */
 	union sm_addr literal;
-	int family;
-	int literal_result; /* literal != 0: the answer is known without DNS */
 	int literal_err;
+	int family;
 	char host[256];
-	char service[8];
 };
 
-/* IP literals are answered at once, without DNS. */
-static int parse_literal(const char *host, uint16_t port, union sm_addr *a)
+const struct resolve_backend *resolve_backend_default(void)
 {
-	if (addr_parse(host, strlen(host), AF_UNSPEC, ADDR_NO_PORT, a, NULL))
-		return 0;
-	addr_set_port(a, port);
-	return 1;
+#if SM_RESOLVER_GAI
+	return &resolve_backend_gai;
+#else
+	return &resolve_backend_stub;
+#endif
 }
 
-int resolve_start(const char *host, uint16_t port, int family, struct resolve **out,
-		  struct errbuf *e)
+static const char *fam_name(int family)
 {
-	struct gaicb *list[1];
-	struct resolve *r;
-	int g;
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
 
+int resolve_start_with(const struct resolve_backend *be, const void *opts, const char *host,
+		       uint16_t port, int family, uint32_t fwmark, struct resolve **out,
+		       struct errbuf *e)
+{
+	struct resolve_query q = { .host = host, .port = port, .family = family,
+				   .fwmark = fwmark };
+	struct resolve *r;
+	int rc;
+
+	if (family != AF_INET && family != AF_INET6)
+		return err_set(e, -EAFNOSUPPORT, "address family %d", family);
 	if (strlen(host) >= sizeof(r->host))
 		return err_set(e, -EINVAL, "host name too long");
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return err_set(e, -ENOMEM, "out of memory");
+	r->be = be;
 	r->family = family;
 	snprintf(r->host, sizeof(r->host), "%s", host);
-	snprintf(r->service, sizeof(r->service), "%u", port);
-	if (parse_literal(host, port, &r->literal)) {
-		r->literal_result = 1;
+	/* IP literals are answered at once, without DNS. */
+	if (!addr_parse(host, strlen(host), AF_UNSPEC, ADDR_NO_PORT, &r->literal, NULL)) {
+		addr_set_port(&r->literal, port);
 		if (r->literal.sa.sa_family != family)
 			r->literal_err = -ENOENT;
 		*out = r;
 		return 0;
 	}
-	r->hints.ai_family = family;
-	r->hints.ai_socktype = SOCK_DGRAM;
-	r->hints.ai_protocol = IPPROTO_UDP;
-	r->hints.ai_flags = AI_NUMERICSERV;
-	r->cb.ar_name = r->host;
-	r->cb.ar_service = r->service;
-	r->cb.ar_request = &r->hints;
-	list[0] = &r->cb;
-	/* No notification: the caller polls from a timer, which keeps the loop free of
-	 * signals and of callbacks on glibc's thread. */
-	g = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-	if (g) {
+	rc = be->start(&q, opts, &r->state, e);
+	if (rc) {
 		free(r);
-		return err_set(e, -EAGAIN, "resolving %s: %s", host, gai_strerror(g));
+		return rc;
 	}
 	*out = r;
 	return 0;
 }
 
+int resolve_start(const char *host, uint16_t port, int family, uint32_t fwmark,
+		  struct resolve **out, struct errbuf *e)
+{
+	return resolve_start_with(resolve_backend_default(), NULL, host, port, family, fwmark,
+				  out, e);
+}
+
 int resolve_poll(struct resolve *r, union sm_addr *addr, struct errbuf *e)
 {
-	const char *fam = r->family == AF_INET ? "IPv4" : "IPv6";
-	struct addrinfo *ai;
-	int g;
+	int rc;
 
-	if (r->literal_result) {
+	if (!r->state) {
 		if (r->literal_err)
 			return err_set(e, r->literal_err, "%s is not an %s address", r->host,
-				       fam);
+				       fam_name(r->family));
 		*addr = r->literal;
 		return 0;
 	}
-	g = gai_error(&r->cb);
-	if (g == EAI_INPROGRESS)
-		return -EINPROGRESS;
-	if (g == EAI_NONAME || g == EAI_NODATA || g == EAI_ADDRFAMILY)
-		return err_set(e, -ENOENT, "%s has no %s address", r->host, fam);
-	if (g)
-		return err_set(e, -EHOSTUNREACH, "resolving %s: %s", r->host, gai_strerror(g));
-	for (ai = r->cb.ar_result; ai; ai = ai->ai_next) {
-		if (ai->ai_family == r->family && !addr_from_sockaddr(addr, ai->ai_addr, ai->ai_addrlen))
-			return 0;
-	}
-	return err_set(e, -ENOENT, "%s has no %s address", r->host, fam);
+	rc = r->be->poll(r->state, addr, e);
+	if (rc == -ENOENT)
+		return err_set(e, -ENOENT, "%s has no %s address", r->host, fam_name(r->family));
+	return rc;
 }
 
 void resolve_free(struct resolve *r)
 {
 	if (!r)
 		return;
-	if (!r->literal_result) {
-		/* A request glibc's thread is already working on cannot be cancelled;
-		 * freeing it would let that thread write into freed memory, so it is left
-		 * behind (a few hundred bytes, and only when a lookup is abandoned). */
-		if (gai_cancel(&r->cb) == EAI_NOTCANCELED)
-			return;
-		if (r->cb.ar_result)
-			freeaddrinfo(r->cb.ar_result);
-	}
+	if (r->state)
+		r->be->cancel(r->state);
 	free(r);
 }

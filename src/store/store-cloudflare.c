@@ -35,69 +35,14 @@
  * The token is a secret: it goes into one request header and nowhere else. curl's
  * verbose mode (which would print headers) is never enabled, and every error text is
  * scrubbed of the token before it leaves this file. */
-#include "store/store.h"
-#include "proto/cloudflare-reply.h"
+#include "store/store-cloudflare.h"
+#include "net/sockopt.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-#define CF_API_DEFAULT "https://api.cloudflare.com/client/v4"
-#define CF_API_ENV "STUNMESH_CLOUDFLARE_API"
-#define CF_MAX_TRIES 4
-#define CF_BACKOFF_MS 1000
-#define CF_REPLY_MAX (256 * 1024) /* a filtered record list is a few KiB */
-#define CF_NAME_MAX 253		  /* a DNS name in text form */
-#define CF_MAX_HOST_CONNECTIONS 4
-
-enum cf_phase {
-	CF_ZONE,  /* looking up the zone id */
-	CF_LOOKUP, /* listing the TXT record by name */
-	CF_WRITE, /* PATCH or POST */
-};
-
-struct cf_store {
-	CURLM *multi;
-	struct loop *loop;
-	const struct logger *log;
-	struct loop_timer curl_timer; /* CURLMOPT_TIMERFUNCTION */
-	struct curl_slist *headers;   /* shared by every request; holds the token */
-	char *api;
-	char *zone, *subdomain, *token;
-	int ttl;
-	/* Cached after the first successful lookup (operations that start together before
-	 * that each look it up; the first answer is kept), forgotten when Cloudflare says
-	 * it does not route to it any more. */
-	char *zone_id;
-	bool pool_mark_set;
-	uint32_t pool_mark; /* the fwmark of every pooled connection */
-	bool closing;
-	int *fds; /* sockets registered with the loop, removed on destroy */
-	size_t n_fds, cap_fds;
-};
-
-struct cf_op {
-	struct store_op *op;
-	struct cf_store *cf;
-	enum cf_phase phase;
-	CURL *easy;
-	struct strbuf reply;
-	bool reply_overflow;
-	char *body;
-	char curl_err[CURL_ERROR_SIZE];
-	int mark_errno; /* SO_MARK failed */
-	char name[CF_NAME_MAX + 1];
-	char zone_id[CF_ID_MAX + 1]; /* this operation's copy: the cache may be dropped */
-	char record_id[CF_ID_MAX + 1];
-	int tries;
-	int64_t deadline;
-	struct loop_timer retry, timeout;
-	char last_error[320]; /* why the previous try failed, for the timeout message */
-};
-
 static void cf_on_fd(struct loop *l, int fd, unsigned events, void *arg);
 
 /* ---- errors ---- */
@@ -119,7 +64,6 @@ static void scrub(const struct cf_store *cf, char *msg)
  * where the user callback may free the store; otherwise from inside the curl
  * dispatch (the multi info loop), where the store must outlive the call, so the
  * result is delivered on the loop's next round. msg may point into co. */
-static void cf_op_free(struct cf_op *co);
 
 static void finish(struct cf_op *co, bool now, enum store_status st, const char *value,
 		   const char *msg)
@@ -181,7 +125,7 @@ static void fd_untrack(struct cf_store *cf, int fd)
 	}
 }
 
-static int cf_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+int cf_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
 	struct cf_store *cf = userp;
 	unsigned ev = 0;
@@ -210,9 +154,8 @@ static int cf_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void
 	return r ? -1 : 0;
 }
 
-static void cf_on_curl_timer(struct loop *l, void *arg);
 
-static int cf_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+int cf_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct cf_store *cf = userp;
 
@@ -245,11 +188,13 @@ static int cf_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose)
 {
 	struct cf_op *co = clientp;
 	uint32_t mark = co->op->fwmark;
+	int r;
 
 	if (purpose != CURLSOCKTYPE_IPCXN || !mark)
 		return CURL_SOCKOPT_OK;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
-		co->mark_errno = errno;
+	r = sock_set_mark(fd, mark);
+	if (r) {
+		co->mark_errno = -r;
 		return CURL_SOCKOPT_ERROR;
 	}
 	return CURL_SOCKOPT_OK;
@@ -268,7 +213,7 @@ static void easy_release(struct cf_op *co)
 	co->reply_overflow = false;
 }
 
-static void cf_op_free(struct cf_op *co)
+void cf_op_free(struct cf_op *co)
 {
 	easy_release(co);
 	loop_timer_cancel(co->cf->loop, &co->retry);
@@ -337,7 +282,6 @@ static int request(struct cf_op *co, const char *method, const char *path, char 
 
 /* ---- the operation ---- */
 
-static int start_phase(struct cf_op *co);
 
 /* Failed to even send a request: the store cannot work (out of memory, bad URL). */
 static void start_failed(struct cf_op *co, int r, bool in_curl)
@@ -351,18 +295,18 @@ static void start_failed(struct cf_op *co, int r, bool in_curl)
 		finish_now(co, STORE_ERROR, NULL, msg);
 }
 
-static void on_retry(struct loop *l, void *arg)
+void cf_on_retry(struct loop *l, void *arg)
 {
 	struct cf_op *co = arg;
 	int r;
 
 	(void)l;
-	r = start_phase(co);
+	r = cf_start_phase(co);
 	if (r)
 		start_failed(co, r, false);
 }
 
-static void on_timeout(struct loop *l, void *arg)
+void cf_on_timeout(struct loop *l, void *arg)
 {
 	struct cf_op *co = arg;
 	char msg[512];
@@ -437,7 +381,7 @@ static int start_write(struct cf_op *co, const char *existing_id)
 /* Starts the operation, or restarts it after a failed try: a retried write starts
  * again from the lookup, since a create whose answer was lost may have made the
  * record, which must then be updated, not duplicated. */
-static int start_phase(struct cf_op *co)
+int cf_start_phase(struct cf_op *co)
 {
 	struct cf_store *cf = co->cf;
 	char path[CF_NAME_MAX * 2 + 128];
@@ -481,7 +425,7 @@ static void on_answer(struct cf_op *co, long status, const struct cf_reply *rep)
 		log_debug(cf->log, "cloudflare %s: zone %s has id %s", co->op->store->name,
 			  cf->zone, cf->zone_id);
 		co->tries = 0; /* the zone lookup does not count against the record's tries */
-		r = start_phase(co);
+		r = cf_start_phase(co);
 		break;
 	case CF_LOOKUP:
 		if (!co->op->is_set) {
@@ -663,7 +607,7 @@ static void cf_on_fd(struct loop *l, int fd, unsigned events, void *arg)
 	drain(cf);
 }
 
-static void cf_on_curl_timer(struct loop *l, void *arg)
+void cf_on_curl_timer(struct loop *l, void *arg)
 {
 	struct cf_store *cf = arg;
 	int running;
@@ -673,207 +617,3 @@ static void cf_on_curl_timer(struct loop *l, void *arg)
 	drain(cf);
 }
 
-/* ---- the store kind ---- */
-
-static bool name_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '-' || c == '_' || c == '.';
-}
-
-/* A DNS name as it goes unescaped into a query string. */
-static bool valid_dns_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > CF_NAME_MAX || s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!name_char(s[i]))
-			return false;
-	return true;
-}
-
-static bool valid_api_base(const char *s)
-{
-	if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static void cf_destroy(struct store *s)
-{
-	struct cf_store *cf = s->priv;
-
-	if (!cf)
-		return;
-	/* The loop must forget curl's sockets before curl closes them. */
-	for (size_t i = 0; i < cf->n_fds; i++)
-		loop_fd_remove(cf->loop, cf->fds[i]);
-	cf->n_fds = 0;
-	cf->closing = true;
-	loop_timer_cancel(cf->loop, &cf->curl_timer);
-	if (cf->multi)
-		curl_multi_cleanup(cf->multi);
-	loop_timer_cancel(cf->loop, &cf->curl_timer);
-	if (cf->headers) {
-		/* The first header holds the token; curl_slist_free_all does not wipe. */
-		for (struct curl_slist *h = cf->headers; h; h = h->next)
-			secure_zero(h->data, strlen(h->data));
-		curl_slist_free_all(cf->headers);
-	}
-	if (cf->token) {
-		secure_zero(cf->token, strlen(cf->token));
-		free(cf->token);
-	}
-	free(cf->api);
-	free(cf->zone);
-	free(cf->subdomain);
-	free(cf->zone_id);
-	free(cf->fds);
-	free(cf);
-	s->priv = NULL;
-	curl_global_cleanup();
-}
-
-static int add_header(struct cf_store *cf, const char *h)
-{
-	struct curl_slist *n = curl_slist_append(cf->headers, h);
-
-	if (!n)
-		return -ENOMEM;
-	cf->headers = n;
-	return 0;
-}
-
-static int cf_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
-{
-	const char *api = getenv(CF_API_ENV);
-	struct cf_store *cf;
-	char *auth = NULL;
-	int r;
-
-	if (!cfg->zone || !valid_dns_name(cfg->zone))
-		return err_set(e, -EINVAL, "'zone' must be a DNS name such as example.com");
-	if (cfg->subdomain && *cfg->subdomain && !valid_dns_name(cfg->subdomain))
-		return err_set(e, -EINVAL, "'subdomain' must be DNS labels such as wg or a.b");
-	if (!cfg->token || !*cfg->token)
-		return err_set(e, -EINVAL, "needs a 'token' (a Cloudflare API token)");
-	for (const char *p = cfg->token; *p; p++)
-		/* It goes into a header line: no control characters, no spaces. */
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return err_set(e, -EINVAL, "the token contains a blank or control character");
-	if (api && *api && !valid_api_base(api))
-		return err_set(e, -EINVAL, "%s must be an http:// or https:// URL", CF_API_ENV);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return err_set(e, -ENOMEM, "libcurl could not be initialised");
-	cf = calloc(1, sizeof(*cf));
-	if (!cf) {
-		curl_global_cleanup();
-		return err_set(e, -ENOMEM, "out of memory");
-	}
-	s->priv = cf;
-	cf->loop = s->loop;
-	cf->log = s->log;
-	cf->ttl = cfg->ttl;
-	loop_timer_init(&cf->curl_timer, cf_on_curl_timer, cf);
-	cf->api = strdup(api && *api ? api : CF_API_DEFAULT);
-	cf->zone = strdup(cfg->zone);
-	cf->subdomain = strdup(cfg->subdomain ? cfg->subdomain : "");
-	cf->token = strdup(cfg->token);
-	if (!cf->api || !cf->zone || !cf->subdomain || !cf->token ||
-	    asprintf(&auth, "Authorization: Bearer %s", cf->token) < 0) {
-		auth = NULL;
-		r = err_set(e, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	r = add_header(cf, auth);
-	secure_zero(auth, strlen(auth));
-	free(auth);
-	if (!r)
-		r = add_header(cf, "Content-Type: application/json");
-	if (!r)
-		r = add_header(cf, "Accept: application/json");
-	/* No "Expect: 100-continue" round trip before a larger body. */
-	if (!r)
-		r = add_header(cf, "Expect:");
-	if (r) {
-		err_set(e, r, "out of memory");
-		goto fail;
-	}
-	cf->multi = curl_multi_init();
-	if (!cf->multi ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_SOCKETFUNCTION, cf_socket_cb) ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_SOCKETDATA, cf) ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_TIMERFUNCTION, cf_timer_cb) ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_TIMERDATA, cf) ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING) ||
-	    curl_multi_setopt(cf->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-			      (long)CF_MAX_HOST_CONNECTIONS)) {
-		r = err_set(e, -ENOMEM, "libcurl multi handle could not be set up");
-		goto fail;
-	}
-	if (strcmp(cf->api, CF_API_DEFAULT))
-		log_info(cf->log, "plugin %s: Cloudflare API at %s (from %s)", s->name, cf->api,
-			 CF_API_ENV);
-	return 0;
-fail:
-	cf_destroy(s);
-	return r;
-}
-
-static int cf_start(struct store *s, struct store_op *op)
-{
-	struct cf_store *cf = s->priv;
-	struct cf_op *co;
-	int n, r;
-
-	if (*cf->subdomain)
-		n = snprintf(NULL, 0, "%s.%s.%s", op->key, cf->subdomain, cf->zone);
-	else
-		n = snprintf(NULL, 0, "%s.%s", op->key, cf->zone);
-	if (n > CF_NAME_MAX)
-		return -EINVAL;
-	co = calloc(1, sizeof(*co));
-	if (!co)
-		return -ENOMEM;
-	co->op = op;
-	co->cf = cf;
-	if (*cf->subdomain)
-		snprintf(co->name, sizeof(co->name), "%s.%s.%s", op->key, cf->subdomain, cf->zone);
-	else
-		snprintf(co->name, sizeof(co->name), "%s.%s", op->key, cf->zone);
-	loop_timer_init(&co->retry, on_retry, co);
-	loop_timer_init(&co->timeout, on_timeout, co);
-	loop_update_now(cf->loop);
-	co->deadline = loop_now(cf->loop) + s->timeout_ms;
-	op->priv = co;
-	r = loop_timer_arm(cf->loop, &co->timeout, s->timeout_ms);
-	if (!r)
-		r = start_phase(co);
-	if (r) {
-		op->priv = NULL;
-		cf_op_free(co);
-	}
-	return r;
-}
-
-static void cf_cancel(struct store *s, struct store_op *op)
-{
-	(void)s;
-	if (op->priv)
-		cf_op_free(op->priv);
-	op->priv = NULL;
-}
-
-const struct store_ops store_cloudflare_ops = {
-	.kind = "cloudflare",
-	.dedup_default = true, /* a TXT record stays until it is overwritten */
-	.init = cf_init,
-	.start = cf_start,
-	.cancel = cf_cancel,
-	.destroy = cf_destroy,
-};

@@ -90,12 +90,12 @@ void exec_response_free(struct exec_response *r)
 	r->value = r->error = NULL;
 }
 
-
-
 static int exec_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
 {
 	struct child_cmd *cmd;
-	int r = child_cmd_new(&cmd, cfg->command, cfg->args, cfg->n_args, e);
+	char *const *args;
+	size_t n = store_opt_list(s->ops, cfg, "args", &args);
+	int r = child_cmd_new(&cmd, store_opt_str(s->ops, cfg, "command"), args, n, e);
 
 	if (!r)
 		s->priv = cmd;
@@ -200,9 +200,20 @@ static int exec_start(struct store *s, struct store_op *op)
 	return r;
 }
 
+/* Also the shell store's: both run a command. */
+const struct store_option_spec store_command_options[] = {
+	{ .name = "command", .type = STORE_OPT_STRING, .required = true,
+	  .hint = "(the program to run)",
+	  .doc = "the program to run, once per operation (looked up in `PATH` when it has no `/`)" },
+	{ .name = "args", .type = STORE_OPT_LIST,
+	  .doc = "its arguments; one that follows a flag named like a secret (`-token X`, `--password=X`) is masked and scrubbed" },
+	{ 0 },
+};
+
 const struct store_ops store_exec_ops = {
 	.kind = "exec",
-	.dedup_default = false,
+	.options = store_command_options,
+	.caps = { .dedup_default = false },
 	.init = exec_init,
 	.start = exec_start,
 	.cancel = store_child_cancel,

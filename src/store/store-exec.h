@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/util.h"
+#include "store/store.h"
 
 struct exec_response {
 	bool success;
@@ -27,5 +28,8 @@ int exec_request_build(bool is_set, const char *key, const char *value, struct s
 int exec_response_parse(const uint8_t *buf, size_t len, struct exec_response *out,
 			struct errbuf *e);
 void exec_response_free(struct exec_response *r);
+
+/* The options of the exec and shell stores (command, args). */
+extern const struct store_option_spec store_command_options[];
 
 #endif

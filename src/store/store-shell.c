@@ -7,18 +7,19 @@
  * script). A non-zero exit is an error, with the last line of stderr in the message. */
 #include "store/store.h"
 #include "store/child.h"
+#include "store/store-exec.h" /* store_command_options */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-
 static int shell_init(struct store *s, const struct config_plugin *cfg, struct errbuf *e)
 {
 	struct child_cmd *cmd;
-	int r = child_cmd_new(&cmd, cfg->command, cfg->args, cfg->n_args, e);
+	char *const *args;
+	size_t n = store_opt_list(s->ops, cfg, "args", &args);
+	int r = child_cmd_new(&cmd, store_opt_str(s->ops, cfg, "command"), args, n, e);
 
 	if (!r)
 		s->priv = cmd;
@@ -93,7 +94,8 @@ static int shell_start(struct store *s, struct store_op *op)
 
 const struct store_ops store_shell_ops = {
 	.kind = "shell",
-	.dedup_default = false,
+	.options = store_command_options,
+	.caps = { .dedup_default = false },
 	.init = shell_init,
 	.start = shell_start,
 	.cancel = store_child_cancel,

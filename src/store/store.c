@@ -1,75 +1,97 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The generic part of every store: creating one from a plugin entry, operations and
+ * their completion, and the queue that bounds how many run at once.
+ *
+ * The queue: a store with 1,000 peers gets 1,000 reads at a refresh; an exec store
+ * would start 1,000 processes (three fds each: the event loop runs out of descriptors,
+ * a router out of memory). At most max_running operations run; the rest wait in
+ * order. An operation's timeout counts from when it starts running: the timeout says
+ * how long the store may take to answer one request, and an operation that waited
+ * behind slow ones has had no chance to be answered yet; counting from the call would
+ * fail every queued operation behind a hung plugin instead of giving each its try. The
+ * wait is bounded anyway: the queue drains at max_running per timeout at worst. */
 #include "store/store.h"
+#include "store/store-int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STORE_VALUE_MAX (64 * 1024)
+#define MAX_SECRETS 32
 
-#ifndef WITH_CLOUDFLARE
-#define WITH_CLOUDFLARE 1
-#endif
+static void free_secrets(struct store *s)
+{
+	for (size_t i = 0; i < s->n_secrets; i++) {
+		secure_zero(s->secrets[i], strlen(s->secrets[i]));
+		free(s->secrets[i]);
+	}
+	free(s->secrets);
+	s->secrets = NULL;
+	s->n_secrets = 0;
+}
 
-/* Which config plugin type is which kind; NULL = not built in (make WITH_<KIND>=0). */
-static const struct store_ops *const kinds[] = {
-	[PLUGIN_EXEC] = &store_exec_ops,
-	[PLUGIN_SHELL] = &store_shell_ops,
-#if WITH_CLOUDFLARE
-	[PLUGIN_CLOUDFLARE] = &store_cloudflare_ops,
-#endif
-	[PLUGIN_FILE] = &store_file_ops,
-};
+static int copy_secrets(struct store *s, const struct config_plugin *cfg)
+{
+	const char *sec[MAX_SECRETS];
+	size_t n = store_schema_secrets(s->ops, cfg, sec, MAX_SECRETS);
 
-struct store_dedup {
-	struct store_dedup *next;
-	char key[STORE_KEY_MAX + 1];
-	char *content;
-};
+	s->secrets = calloc(n + 1, sizeof(char *));
+	if (!s->secrets)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!(s->secrets[s->n_secrets] = strdup(sec[i])))
+			return -ENOMEM;
+		s->n_secrets++;
+	}
+	return 0;
+}
 
 int store_new(const struct config_plugin *cfg, const struct store_env *env, struct store **out,
 	      struct errbuf *e)
 {
-	const struct store_ops *ops = NULL;
+	const struct store_ops *ops;
 	struct store *s;
 	int r;
 
-	if ((size_t)cfg->type < sizeof(kinds) / sizeof(kinds[0]))
-		ops = kinds[cfg->type];
+	ops = store_schema_check(cfg, e, &r);
 	if (!ops)
-		return err_set(e, -EOPNOTSUPP, "plugin %s: type %s is not built into this stunmesh",
-			       cfg->name, plugin_type_name(cfg->type));
+		return r;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->name = strdup(cfg->name ? cfg->name : ops->kind))) {
 		free(s);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
 	s->ops = ops;
+	s->caps = ops->caps;
 	s->loop = env->loop;
 	s->log = env->log;
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : CONFIG_DEFAULT_PLUGIN_TIMEOUT_MS;
-	s->dedup = cfg->dedup_set ? cfg->dedup : ops->dedup_default;
-	{
-		const char *sec[32];
-		size_t n = config_plugin_secrets(cfg, sec, 32);
-
-		s->secrets = calloc(n + 1, sizeof(char *));
-		for (size_t i = 0; s->secrets && i < n; i++)
-			if ((s->secrets[s->n_secrets] = strdup(sec[i])))
-				s->n_secrets++;
-	}
-	r = ops->init(s, cfg, e);
+	s->dedup = cfg->dedup_set ? cfg->dedup : ops->caps.dedup_default;
+	s->max_running = cfg->max_concurrent > 0 ? (size_t)cfg->max_concurrent
+			 : ops->max_concurrent	  ? ops->max_concurrent
+						  : STORE_DEFAULT_CONCURRENCY;
+	s->queue_tail = &s->queue;
+	store_watch_init(s);
+	r = copy_secrets(s, cfg);
+	if (r)
+		err_set(e, r, "out of memory");
+	else
+		r = ops->init(s, cfg, e);
 	if (r) {
 		err_prefix(e, r, "plugin %s: ", s->name);
-		for (size_t i = 0; i < s->n_secrets; i++)
-			free(s->secrets[i]);
-		free(s->secrets);
+		free_secrets(s);
 		free(s->name);
 		free(s);
 		return r;
 	}
 	*out = s;
 	return 0;
+}
+
+const struct store_caps *store_caps(const struct store *s)
+{
+	return &s->caps;
 }
 
 static void op_free(struct store_op *op)
@@ -90,11 +112,51 @@ static void unlink_op(struct store_op *op)
 	}
 }
 
+static void dequeue(struct store *s, struct store_op *op)
+{
+	for (struct store_op **p = &s->queue; *p; p = &(*p)->qnext) {
+		if (*p == op) {
+			*p = op->qnext;
+			if (s->queue_tail == &op->qnext)
+				s->queue_tail = p;
+			op->qnext = NULL;
+			return;
+		}
+	}
+}
+
+/* Starts queued operations while there is room. A kind that cannot start one has its
+ * error delivered like any other result. */
+static void pump(struct store *s)
+{
+	if (s->pumping)
+		return;
+	s->pumping = true;
+	while (s->queue && s->running < s->max_running) {
+		struct store_op *op = s->queue;
+		int r;
+
+		dequeue(s, op);
+		op->queued = false;
+		s->running++;
+		r = s->ops->start(s, op);
+		if (r)
+			store_op_complete_later(op, STORE_ERROR, NULL,
+						r == -ENOMEM ? "out of memory" : strerror(-r));
+	}
+	s->pumping = false;
+}
+
 static void abandon(struct store *s, struct store_op *op)
 {
 	loop_timer_cancel(s->loop, &op->later);
-	if (s->ops->cancel)
-		s->ops->cancel(s, op);
+	if (op->queued) {
+		dequeue(s, op);
+	} else {
+		if (s->ops->cancel)
+			s->ops->cancel(s, op);
+		s->running--;
+	}
 	op_free(op);
 }
 
@@ -112,37 +174,32 @@ void store_cancel(struct store *s, void *arg)
 			p = &op->next;
 		}
 	}
+	store_watch_cancel(s, arg);
+	pump(s);
 }
 
 void store_free(struct store *s)
 {
 	if (!s)
 		return;
+	/* a cancelled running operation must not start a queued one */
+	s->pumping = true;
 	while (s->pending) {
 		struct store_op *op = s->pending;
 
 		s->pending = op->next;
 		abandon(s, op);
 	}
+	store_watch_free(s);
 	if (s->ops->destroy)
 		s->ops->destroy(s);
-	while (s->seen) {
-		struct store_dedup *d = s->seen;
-
-		s->seen = d->next;
-		free(d->content);
-		free(d);
-	}
-	for (size_t i = 0; i < s->n_secrets; i++) {
-		secure_zero(s->secrets[i], strlen(s->secrets[i]));
-		free(s->secrets[i]);
-	}
-	free(s->secrets);
+	store_dedup_free(s);
+	free_secrets(s);
 	free(s->name);
 	free(s);
 }
 
-static bool valid_key(const char *key)
+bool store_valid_key(const char *key)
 {
 	size_t n = strlen(key);
 
@@ -183,7 +240,7 @@ static int start(struct store *s, bool is_set, const char *key, const char *valu
 
 	/* Keys become file names and plugin arguments, values go into line-based
 	 * protocols: both are hex by construction, anything else is a bug upstream. */
-	if (!valid_key(key) || (is_set && !valid_value(value)))
+	if (!store_valid_key(key) || (is_set && !valid_value(value)))
 		return -EINVAL;
 	op = calloc(1, sizeof(*op));
 	if (!op)
@@ -201,8 +258,16 @@ static int start(struct store *s, bool is_set, const char *key, const char *valu
 	}
 	op->next = s->pending;
 	s->pending = op;
+	if (s->queue || s->running >= s->max_running) {
+		op->queued = true;
+		*s->queue_tail = op;
+		s->queue_tail = &op->qnext;
+		return 0;
+	}
+	s->running++;
 	r = s->ops->start(s, op);
 	if (r) {
+		s->running--;
 		unlink_op(op);
 		loop_timer_cancel(s->loop, &op->later);
 		op_free(op);
@@ -224,11 +289,12 @@ int store_set(struct store *s, const char *key, const char *value, uint32_t fwma
 void store_op_done(struct store_op *op, enum store_status st, const char *value,
 		   const char *error)
 {
+	struct store *s = op->store;
 	struct store_result res = { .status = st };
 	char *scrubbed = NULL;
 
 	unlink_op(op);
-	loop_timer_cancel(op->store->loop, &op->later);
+	loop_timer_cancel(s->loop, &op->later);
 	if (st == STORE_OK && !op->is_set) {
 		res.value = value ? value : "";
 		res.value_len = strlen(res.value);
@@ -236,11 +302,14 @@ void store_op_done(struct store_op *op, enum store_status st, const char *value,
 	if (st == STORE_ERROR) {
 		res.error = error && *error ? error : "unknown error";
 		if ((scrubbed = strdup(res.error))) {
-			scrub_secrets(scrubbed, op->store->secrets, op->store->n_secrets);
+			scrub_secrets(scrubbed, s->secrets, s->n_secrets);
 			res.error = scrubbed;
 		}
 	}
-	/* The callback may free the store: nothing of it is touched afterwards. */
+	/* The slot is free: the next one starts before the callback, which may free the
+	 * store; nothing of it is touched afterwards. */
+	s->running--;
+	pump(s);
 	op->cb(&res, op->arg);
 	op_free(op);
 	free(scrubbed);
@@ -261,64 +330,4 @@ void store_op_complete_later(struct store_op *op, enum store_status st, const ch
 	}
 	if (loop_timer_arm(op->store->loop, &op->later, 0))
 		store_op_done(op, STORE_ERROR, NULL, "out of memory");
-}
-
-static struct store_dedup *dedup_find(const struct store *s, const char *key)
-{
-	for (struct store_dedup *d = s->seen; d; d = d->next)
-		if (!strcmp(d->key, key))
-			return d;
-	return NULL;
-}
-
-bool store_dedup_unchanged(const struct store *s, const char *key, const char *content)
-{
-	const struct store_dedup *d;
-
-	if (!s->dedup)
-		return false;
-	d = dedup_find(s, key);
-	return d && !strcmp(d->content, content);
-}
-
-int store_dedup_remember(struct store *s, const char *key, const char *content)
-{
-	struct store_dedup *d;
-	char *c;
-
-	if (!s->dedup)
-		return 0;
-	if (strlen(key) > STORE_KEY_MAX)
-		return -EINVAL;
-	c = strdup(content);
-	if (!c)
-		return -ENOMEM;
-	d = dedup_find(s, key);
-	if (!d) {
-		d = calloc(1, sizeof(*d));
-		if (!d) {
-			free(c);
-			return -ENOMEM;
-		}
-		strcpy(d->key, key);
-		d->next = s->seen;
-		s->seen = d;
-	}
-	free(d->content);
-	d->content = c;
-	return 0;
-}
-
-void store_dedup_forget(struct store *s, const char *key)
-{
-	for (struct store_dedup **p = &s->seen; *p; p = &(*p)->next) {
-		if (!strcmp((*p)->key, key)) {
-			struct store_dedup *d = *p;
-
-			*p = d->next;
-			free(d->content);
-			free(d);
-			return;
-		}
-	}
 }

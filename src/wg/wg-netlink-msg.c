@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel WireGuard's generic netlink messages, without I/O: the parsers walk
  * (buf, len) themselves, checking every header and attribute length and skipping
- * unknown attributes, so they can be fed recorded messages and fuzzed; libmnl builds the
- * one request that carries data. wg-netlink.c does the socket. */
+ * unknown attributes, so they can be fed recorded messages and fuzzed. The requests are
+ * built in wg-netlink-build.c, the socket is wg-netlink.c. */
 #include "wg/wg-backend.h"
 #include "wg/wg.h"
 
@@ -87,15 +87,6 @@ static uint64_t get_u64(const struct nla *a)
 
 /* ---- WG_CMD_GET_DEVICE dump ---- */
 
-enum {
-	HAVE_KEY = 1U << 0,
-	HAVE_ENDPOINT = 1U << 1,
-	HAVE_KEEPALIVE = 1U << 2,
-	HAVE_HANDSHAKE = 1U << 3,
-	HAVE_RX = 1U << 4,
-	HAVE_TX = 1U << 5,
-};
-
 static int parse_endpoint(const struct nla *a, union sm_addr *ep)
 {
 	sa_family_t fam;
@@ -112,7 +103,50 @@ static int parse_endpoint(const struct nla *a, union sm_addr *ep)
 	return 0;
 }
 
-static int parse_peer(const struct nla *nest, struct wg_peer *p, unsigned *have)
+static int parse_allowedip(const struct nla *nest, struct wg_allowed_ip *ip)
+{
+	struct nla_iter it;
+	struct nla a;
+	bool fam = false, addr = false, cidr = false;
+	size_t alen = 0;
+	int r;
+
+	memset(ip, 0, sizeof(*ip));
+	nla_iter_init(&it, nest->data, nest->len);
+	while ((r = nla_next(&it, &a)) > 0) {
+		switch (a.type) {
+		case WGALLOWEDIP_A_FAMILY:
+			if (a.len != sizeof(uint16_t))
+				return -EPROTO;
+			ip->family = get_u16(&a);
+			fam = true;
+			break;
+		case WGALLOWEDIP_A_IPADDR:
+			if (a.len != 4 && a.len != 16)
+				return -EPROTO;
+			memcpy(ip->addr, a.data, a.len);
+			alen = a.len;
+			addr = true;
+			break;
+		case WGALLOWEDIP_A_CIDR_MASK:
+			if (a.len != sizeof(uint8_t))
+				return -EPROTO;
+			ip->cidr = a.data[0];
+			cidr = true;
+			break;
+		default:
+			break; /* flags (for writes) and anything newer */
+		}
+	}
+	if (r < 0 || !fam || !addr || !cidr)
+		return -EPROTO;
+	if (!((ip->family == AF_INET && alen == 4 && ip->cidr <= 32) ||
+	      (ip->family == AF_INET6 && alen == 16 && ip->cidr <= 128)))
+		return -EPROTO;
+	return 0;
+}
+
+static int parse_allowedips(const struct nla *nest, struct wg_peer *p)
 {
 	struct nla_iter it;
 	struct nla a;
@@ -120,77 +154,111 @@ static int parse_peer(const struct nla *nest, struct wg_peer *p, unsigned *have)
 
 	nla_iter_init(&it, nest->data, nest->len);
 	while ((r = nla_next(&it, &a)) > 0) {
-		switch (a.type) {
-		case WGPEER_A_PUBLIC_KEY:
-			if (a.len != WG_KEY_LEN)
-				return -EPROTO;
-			memcpy(p->public_key, a.data, WG_KEY_LEN);
-			*have |= HAVE_KEY;
-			break;
-		case WGPEER_A_ENDPOINT:
-			if (parse_endpoint(&a, &p->endpoint))
-				return -EPROTO;
-			*have |= HAVE_ENDPOINT;
-			break;
-		case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
-			if (a.len != sizeof(uint16_t))
-				return -EPROTO;
-			p->persistent_keepalive = get_u16(&a);
-			*have |= HAVE_KEEPALIVE;
-			break;
-		case WGPEER_A_LAST_HANDSHAKE_TIME: {
-			/* struct __kernel_timespec: two s64 whatever the architecture. */
-			int64_t ts[2];
+		struct wg_allowed_ip ip;
 
-			if (a.len != sizeof(ts))
-				return -EPROTO;
-			memcpy(ts, a.data, sizeof(ts));
-			p->last_handshake_sec = ts[0];
-			p->last_handshake_nsec = ts[1];
-			*have |= HAVE_HANDSHAKE;
-			break;
-		}
-		case WGPEER_A_RX_BYTES:
-		case WGPEER_A_TX_BYTES:
-			if (a.len != sizeof(uint64_t))
-				return -EPROTO;
-			if (a.type == WGPEER_A_RX_BYTES) {
-				p->rx_bytes = get_u64(&a);
-				*have |= HAVE_RX;
-			} else {
-				p->tx_bytes = get_u64(&a);
-				*have |= HAVE_TX;
-			}
-			break;
-		default:
-			/* preshared key (secret, unused), allowed IPs, protocol version,
-			 * flags and anything newer. */
-			break;
-		}
+		if (parse_allowedip(&a, &ip))
+			return -EPROTO;
+		r = wg_peer_add_allowed_ip(p, &ip);
+		if (r)
+			return r;
 	}
-	if (r < 0)
-		return r;
-	return (*have & HAVE_KEY) ? 0 : -EPROTO;
+	return r;
 }
 
-static void merge_peer(struct wg_peer *dst, const struct wg_peer *src, unsigned have)
+static int parse_timespec(const struct nla *a, struct wg_peer *p)
 {
-	if (have & HAVE_ENDPOINT) {
-		dst->endpoint = src->endpoint;
-		dst->flags |= WG_PEER_HAS_ENDPOINT;
+	/* struct __kernel_timespec: two s64 whatever the architecture. */
+	int64_t ts[2];
+
+	if (a->len != sizeof(ts))
+		return -EPROTO;
+	memcpy(ts, a->data, sizeof(ts));
+	p->last_handshake_sec = ts[0];
+	p->last_handshake_nsec = ts[1];
+	return 0;
+}
+
+/* One attribute of a peer nest into p (the peer this nest starts or continues). */
+static int parse_peer_attr(const struct nla *a, struct wg_peer *p)
+{
+	static const uint8_t zero[WG_KEY_LEN];
+
+	switch (a->type) {
+	case WGPEER_A_PRESHARED_KEY:
+		if (a->len != WG_KEY_LEN)
+			return -EPROTO;
+		memcpy(p->preshared_key, a->data, WG_KEY_LEN);
+		if (memcmp(p->preshared_key, zero, WG_KEY_LEN))
+			p->flags |= WG_PEER_HAS_PSK;
+		else
+			p->flags &= ~(uint32_t)WG_PEER_HAS_PSK;
+		return 0;
+	case WGPEER_A_ENDPOINT:
+		if (parse_endpoint(a, &p->endpoint))
+			return -EPROTO;
+		p->flags |= WG_PEER_HAS_ENDPOINT;
+		return 0;
+	case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+		if (a->len != sizeof(uint16_t))
+			return -EPROTO;
+		p->persistent_keepalive = get_u16(a);
+		p->flags |= WG_PEER_HAS_KEEPALIVE;
+		return 0;
+	case WGPEER_A_LAST_HANDSHAKE_TIME:
+		return parse_timespec(a, p);
+	case WGPEER_A_RX_BYTES:
+	case WGPEER_A_TX_BYTES:
+		if (a->len != sizeof(uint64_t))
+			return -EPROTO;
+		if (a->type == WGPEER_A_RX_BYTES)
+			p->rx_bytes = get_u64(a);
+		else
+			p->tx_bytes = get_u64(a);
+		return 0;
+	case WGPEER_A_ALLOWEDIPS:
+		return parse_allowedips(a, p);
+	default:
+		/* public key (read first), protocol version, flags and anything newer */
+		return 0;
 	}
-	if (have & HAVE_KEEPALIVE) {
-		dst->persistent_keepalive = src->persistent_keepalive;
-		dst->flags |= WG_PEER_HAS_KEEPALIVE;
+}
+
+/* A peer nest: its public key says which peer it is; a peer cut off at the end of one
+ * message (its allowed IPs did not fit) starts the next under the same key, and is
+ * continued instead of added. The attributes then go straight into that peer. */
+static int parse_peer(struct wg_nl_dump *d, const struct nla *nest)
+{
+	struct wg_device *dev = d->dev;
+	const uint8_t *key = NULL;
+	struct wg_peer *p;
+	struct nla_iter it;
+	struct nla a;
+	int r;
+
+	nla_iter_init(&it, nest->data, nest->len);
+	while ((r = nla_next(&it, &a)) > 0) {
+		if (a.type != WGPEER_A_PUBLIC_KEY)
+			continue;
+		if (a.len != WG_KEY_LEN)
+			return -EPROTO;
+		key = a.data;
 	}
-	if (have & HAVE_HANDSHAKE) {
-		dst->last_handshake_sec = src->last_handshake_sec;
-		dst->last_handshake_nsec = src->last_handshake_nsec;
+	if (r < 0 || !key)
+		return -EPROTO;
+	p = dev->n_peers ? &dev->peers[dev->n_peers - 1] : NULL;
+	if (!p || memcmp(p->public_key, key, WG_KEY_LEN)) {
+		p = wg_device_add_peer(dev, &d->cap);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p->public_key, key, WG_KEY_LEN);
 	}
-	if (have & HAVE_RX)
-		dst->rx_bytes = src->rx_bytes;
-	if (have & HAVE_TX)
-		dst->tx_bytes = src->tx_bytes;
+	nla_iter_init(&it, nest->data, nest->len);
+	while ((r = nla_next(&it, &a)) > 0) {
+		r = parse_peer_attr(&a, p);
+		if (r)
+			return r;
+	}
+	return r;
 }
 
 static int parse_peers(struct wg_nl_dump *d, const struct nla *nest)
@@ -201,24 +269,9 @@ static int parse_peers(struct wg_nl_dump *d, const struct nla *nest)
 
 	nla_iter_init(&it, nest->data, nest->len);
 	while ((r = nla_next(&it, &a)) > 0) {
-		struct wg_device *dev = d->dev;
-		struct wg_peer tmp, *p;
-		unsigned have = 0;
-
-		memset(&tmp, 0, sizeof(tmp));
-		r = parse_peer(&a, &tmp, &have);
+		r = parse_peer(d, &a);
 		if (r)
 			return r;
-		/* A peer cut off at the end of one message (its allowed IPs did not fit)
-		 * starts the next under the same key: continue it instead of adding. */
-		p = dev->n_peers ? &dev->peers[dev->n_peers - 1] : NULL;
-		if (!p || memcmp(p->public_key, tmp.public_key, WG_KEY_LEN)) {
-			p = wg_device_add_peer(dev, &d->cap);
-			if (!p)
-				return -ENOMEM;
-			memcpy(p->public_key, tmp.public_key, WG_KEY_LEN);
-		}
-		merge_peer(p, &tmp, have);
 	}
 	return r;
 }
@@ -378,7 +431,7 @@ void wg_nl_dump_free(struct wg_nl_dump *d)
 	d->dev = NULL;
 }
 
-int wg_nl_parse_family(const uint8_t *buf, size_t len, uint16_t *id)
+int wg_nl_parse_family(const uint8_t *buf, size_t len, uint32_t seq, uint16_t *id)
 {
 	size_t off = 0;
 	int err = 0;
@@ -400,6 +453,8 @@ int wg_nl_parse_family(const uint8_t *buf, size_t len, uint16_t *id)
 		plen = h.nlmsg_len - sizeof(h);
 		step = NLMSG_ALIGN((size_t)h.nlmsg_len);
 		off += step < len - off ? step : len - off;
+		if (seq && h.nlmsg_seq != seq)
+			continue;
 		if (h.nlmsg_type == NLMSG_ERROR) {
 			if (msg_error(payload, plen, &err))
 				return -EPROTO;
@@ -418,12 +473,14 @@ int wg_nl_parse_family(const uint8_t *buf, size_t len, uint16_t *id)
 			if (a.len != sizeof(uint16_t))
 				return -EPROTO;
 			*id = get_u16(&a);
-			return 0;
+			return 1;
 		}
 		if (r < 0)
 			return r;
+		/* A family reply without its id is not a reply we can use. */
+		return -EPROTO;
 	}
-	return -EPROTO;
+	return 0;
 }
 
 int wg_nl_parse_ack(const uint8_t *buf, size_t len, uint32_t seq)
@@ -449,49 +506,4 @@ int wg_nl_parse_ack(const uint8_t *buf, size_t len, uint32_t seq)
 		off += step < len - off ? step : len - off;
 	}
 	return 0;
-}
-
-int wg_nl_build_set(uint8_t *buf, size_t len, uint16_t family, uint32_t seq, const char *name,
-		    const struct wg_peer_update *u)
-{
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
-	struct nlattr *peers, *peer;
-	bool ok = true;
-
-	/* Header, genl header, name, nests, key, flags, sockaddr_in6, keepalive. */
-	if (len < 256 || u->keepalive < -1 || u->keepalive > UINT16_MAX || strlen(name) >= IFNAMSIZ)
-		return -EINVAL;
-	if (u->endpoint && u->endpoint->sa.sa_family != AF_INET &&
-	    u->endpoint->sa.sa_family != AF_INET6)
-		return -EINVAL;
-	memset(buf, 0, len);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = WG_CMD_SET_DEVICE;
-	g->version = WG_GENL_VERSION;
-	ok = ok && mnl_attr_put_strz_check(nlh, len, WGDEVICE_A_IFNAME, name);
-	peers = mnl_attr_nest_start_check(nlh, len, WGDEVICE_A_PEERS);
-	peer = peers ? mnl_attr_nest_start_check(nlh, len, 0) : NULL;
-	ok = ok && peer;
-	ok = ok && mnl_attr_put_check(nlh, len, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, u->public_key);
-	/* UPDATE_ONLY: the kernel ignores the change instead of creating the peer. */
-	ok = ok && mnl_attr_put_u32_check(nlh, len, WGPEER_A_FLAGS, WGPEER_F_UPDATE_ONLY);
-	if (ok && u->endpoint)
-		ok = mnl_attr_put_check(nlh, len, WGPEER_A_ENDPOINT,
-					u->endpoint->sa.sa_family == AF_INET
-						? sizeof(struct sockaddr_in)
-						: sizeof(struct sockaddr_in6),
-					u->endpoint);
-	if (ok && u->keepalive >= 0)
-		ok = mnl_attr_put_u16_check(nlh, len, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-					    (uint16_t)u->keepalive);
-	if (!ok)
-		return -ENOSPC;
-	mnl_attr_nest_end(nlh, peer);
-	mnl_attr_nest_end(nlh, peers);
-	return (int)nlh->nlmsg_len;
 }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -60,6 +61,32 @@ static int get_line(struct wg_device *dev, size_t *cap, struct wg_peer **peer, c
 				return err_set(e, -EPROTO, "bad fwmark");
 			dev->fwmark = (uint32_t)n;
 		}
+		return 0;
+	}
+	if (key_is(k, klen, "preshared_key")) {
+		static const uint8_t zero[WG_KEY_LEN];
+
+		if (!p)
+			return err_set(e, -EPROTO, "preshared_key before any peer");
+		if (hex_decode(p->preshared_key, WG_KEY_LEN, v, vlen))
+			return err_set(e, -EPROTO, "bad preshared_key");
+		if (memcmp(p->preshared_key, zero, WG_KEY_LEN))
+			p->flags |= WG_PEER_HAS_PSK;
+		else
+			p->flags &= ~(uint32_t)WG_PEER_HAS_PSK;
+		return 0;
+	}
+	if (key_is(k, klen, "allowed_ip")) {
+		struct wg_allowed_ip ip;
+		int r;
+
+		if (!p)
+			return err_set(e, -EPROTO, "allowed_ip before any peer");
+		if (wg_allowed_ip_parse(v, vlen, &ip))
+			return err_set(e, -EPROTO, "bad allowed_ip");
+		r = wg_peer_add_allowed_ip(p, &ip);
+		if (r)
+			return err_set(e, r, "out of memory");
 		return 0;
 	}
 	if (key_is(k, klen, "endpoint")) {
@@ -196,26 +223,86 @@ int wg_uapi_parse_set(const uint8_t *buf, size_t len, struct errbuf *e)
 	return 0;
 }
 
-int wg_uapi_format_set(struct strbuf *s, const struct wg_peer_update *u)
+size_t wg_uapi_reply_end(const uint8_t *buf, size_t len, size_t from)
 {
-	char hex[2 * WG_KEY_LEN + 1], ep[ADDR_STR_LEN];
+	/* A reply is lines ending in '\n' and then an empty line: the end is the first
+	 * "\n\n", or a '\n' at the very start (an empty reply, which the parsers refuse). */
+	if (len && buf[0] == '\n')
+		return 1;
+	for (size_t i = from ? from : 1; i < len; i++)
+		if (buf[i] == '\n' && buf[i - 1] == '\n')
+			return i + 1;
+	return 0;
+}
+
+static int format_op(struct secbuf *out, const struct wg_peer_op *op)
+{
+	char hex[2 * WG_KEY_LEN + 1], txt[ADDR_STR_LEN];
 	int r;
 
-	if (u->keepalive < -1 || u->keepalive > UINT16_MAX)
-		return -EINVAL;
-	hex_encode(hex, u->public_key, WG_KEY_LEN);
-	/* update_only: wireguard-go then never creates the peer, even if it disappeared
-	 * between our get and this set. */
-	r = sb_printf(s, "set=1\npublic_key=%s\nupdate_only=true\n", hex);
-	if (!r && u->endpoint) {
-		if (u->endpoint->sa.sa_family != AF_INET && u->endpoint->sa.sa_family != AF_INET6)
-			return -EINVAL;
-		addr_format(u->endpoint, ep, sizeof(ep));
-		r = sb_printf(s, "endpoint=%s\n", ep);
+	hex_encode(hex, op->public_key, WG_KEY_LEN);
+	r = secbuf_printf(out, "public_key=%s\n", hex);
+	if (!r && (op->flags & WG_OP_REMOVE))
+		return secbuf_printf(out, "remove=true\n");
+	/* First after the key: wireguard-go removes a peer this section just created. */
+	if (!r && (op->flags & WG_OP_UPDATE_ONLY))
+		r = secbuf_printf(out, "update_only=true\n");
+	if (!r && op->preshared_key) {
+		hex_encode(hex, op->preshared_key, WG_KEY_LEN);
+		r = secbuf_printf(out, "preshared_key=%s\n", hex);
+		secure_zero(hex, sizeof(hex));
 	}
-	if (!r && u->keepalive >= 0)
-		r = sb_printf(s, "persistent_keepalive_interval=%d\n", u->keepalive);
+	if (!r && op->endpoint)
+		r = secbuf_printf(out, "endpoint=%s\n", addr_format(op->endpoint, txt, sizeof(txt)));
+	if (!r && op->keepalive >= 0)
+		r = secbuf_printf(out, "persistent_keepalive_interval=%d\n", op->keepalive);
+	if (!r && (op->flags & WG_OP_REPLACE_IPS))
+		r = secbuf_printf(out, "replace_allowed_ips=true\n");
+	for (size_t i = 0; !r && i < op->n_allowed_ips; i++) {
+		char ip[WG_ALLOWED_IP_STR_LEN];
+
+		r = secbuf_printf(out, "allowed_ip=%s\n",
+				  wg_allowed_ip_format(&op->allowed_ips[i], ip, sizeof(ip)));
+	}
+	return r;
+}
+
+/* wireguard-go keeps one "keepalive was just turned on" flag for a whole set=1 and sets
+ * it only on a persistent_keepalive_interval line, so a section without that line
+ * inherits the previous section's flag and sends a keepalive (a handshake initiation
+ * when there is no session) to a peer nobody asked to disturb. So sections without a
+ * keepalive go first; a section never moves ahead of an earlier one for the same peer,
+ * and the final state is the same as in the given order. */
+static bool late(const struct wg_peer_op *ops, size_t i, const bool *is_late)
+{
+	if (ops[i].keepalive >= 0 && !(ops[i].flags & WG_OP_REMOVE))
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (is_late[j] && !memcmp(ops[j].public_key, ops[i].public_key, WG_KEY_LEN))
+			return true;
+	return false;
+}
+
+int wg_uapi_format_ops(struct secbuf *out, const struct wg_peer_op *ops, size_t n)
+{
+	bool *is_late;
+	int r;
+
+	r = wg_ops_check(ops, n);
+	if (r)
+		return r;
+	is_late = calloc(n ? n : 1, sizeof(*is_late));
+	if (!is_late)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		is_late[i] = late(ops, i, is_late);
+	r = secbuf_printf(out, "set=1\n");
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; !r && i < n; i++)
+			if (is_late[i] == (pass == 1))
+				r = format_op(out, &ops[i]);
 	if (!r)
-		r = sb_puts(s, "\n");
+		r = secbuf_printf(out, "\n");
+	free(is_late);
 	return r;
 }

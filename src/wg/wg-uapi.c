@@ -1,233 +1,336 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The userspace WireGuard API on its unix socket, /var/run/wireguard/<if>.sock: one
- * connection per request, a deadline on every exchange, reply buffers wiped since a
- * get reply carries the private key. The text is parsed in wg-uapi-text.c. */
+/* The userspace WireGuard API on its unix socket, /var/run/wireguard/<if>.sock, on the
+ * event loop: non-blocking connect, send and receive, one exchange at a time, driven by
+ * the handle (wg-handle.c), which also bounds each exchange with its deadline.
+ *
+ * The connection is kept between exchanges. wireguard-go's IpcHandle (device/uapi.go,
+ * the same in 0.0.20220316 and today) loops on one connection: it reads "get=1" or
+ * "set=1", answers "errno=N" and a blank line, and reads the next operation. Its set
+ * parser reads through its own buffer, so requests are never pipelined: the next is
+ * sent only after the previous reply. The connection is dropped, and made again by the
+ * next exchange, whenever its state is in doubt: a timeout (the handle aborts), a reply
+ * that does not parse or has bytes after its blank line, a set the device refused (the
+ * rest of a refused set may still be unread on its side), or anything readable while
+ * idle (wireguard-go closed it: it is stopping or restarting). An exchange on a kept
+ * connection that fails before any reply byte arrived is sent once more on a new
+ * connection: wireguard-go may have restarted between two exchanges, and everything we
+ * send is idempotent (update-only sets, a replace re-adds the same peer).
+ *
+ * Reply buffers are wiped: a get reply carries the private and preshared keys, a
+ * replace request the preshared key. The text is parsed in wg-uapi-text.c. */
 #include "wg/wg-backend.h"
-#include "wg/wg.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
+enum { U_IDLE, U_SEND, U_RECV };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+void wg_uapi_conn_init(struct wg_uapi_conn *c, struct loop *l, const char *path,
+		       const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	c->loop = l;
+	c->fd = -1;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(c->name, sizeof(c->name), "%s", name);
 }
 
-static int uapi_connect(const char *path, int *fdp, struct errbuf *e)
+bool wg_uapi_conn_open(const struct wg_uapi_conn *c)
+{
+	return c->fd >= 0;
+}
+
+/* Closes the connection; the buffers are the caller's to reset. */
+static void drop_fd(struct wg_uapi_conn *c)
+{
+	if (c->fd >= 0) {
+		loop_fd_remove(c->loop, c->fd);
+		close(c->fd);
+	}
+	c->fd = -1;
+	c->used = false;
+	c->phase = U_IDLE;
+}
+
+static void conn_close(struct wg_uapi_conn *c)
+{
+	drop_fd(c);
+	secbuf_reset(&c->in);
+	secbuf_reset(&c->out);
+}
+
+void wg_uapi_conn_abort(struct wg_uapi_conn *c)
+{
+	conn_close(c);
+	c->done = NULL;
+	secbuf_free(&c->in);
+	secbuf_free(&c->out);
+}
+
+/* Hands the result over; the last thing an exchange does (the callback may free c). */
+static void finish(struct wg_uapi_conn *c, int err, struct wg_device *dev)
+{
+	wg_io_done done = c->done;
+
+	c->done = NULL;
+	if (err && err != -ENOENT)
+		err_prefix(&c->e, err, "%s: ", c->name);
+	done(c->done_arg, err, err ? c->e.msg : "", dev);
+}
+
+static void on_io(struct loop *l, int fd, unsigned events, void *arg);
+
+static int connect_err(const char *path, int r, struct errbuf *e)
+{
+	switch (-r) {
+	case ENOENT:
+		return err_set(e, -ENODEV, "no UAPI socket %s (no userspace WireGuard serves this "
+			       "interface)", path);
+	case ECONNREFUSED:
+		return err_set(e, -ENODEV, "nothing listens on %s (is the WireGuard daemon running?)",
+			       path);
+	case EACCES:
+	case EPERM:
+		return err_set(e, -EPERM,
+			       "permission denied connecting to %s: needs root (or CAP_DAC_OVERRIDE) "
+			       "to reach the WireGuard control socket",
+			       path);
+	case EAGAIN:
+	case EINPROGRESS:
+		/* A unix stream connect completes or fails at once unless the listener's
+		 * backlog is full: a wedged daemon. */
+		return err_set(e, -ETIMEDOUT, "%s is not accepting connections", path);
+	default:
+		return err_set(e, r, "connect %s: %s", path, strerror(-r));
+	}
+}
+
+static int conn_connect(struct wg_uapi_conn *c, struct errbuf *e)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t plen = strlen(c->path);
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return err_set(e, -ENAMETOOLONG, "socket path %s is too long", path);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (plen >= sizeof(sun.sun_path))
+		return err_set(e, -ENAMETOOLONG, "socket path %s is too long", c->path);
+	memcpy(sun.sun_path, c->path, plen + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return err_set(e, -errno, "socket: %s", strerror(errno));
-	/* A unix stream connect completes or fails at once unless the listener's backlog
-	 * is full; EAGAIN then means a wedged daemon, reported as such. */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;
 		close(fd);
-		switch (-r) {
-		case ENOENT:
-			return err_set(e, -ENODEV, "no UAPI socket %s (no userspace WireGuard "
-				       "serves this interface)", path);
-		case ECONNREFUSED:
-			return err_set(e, -ENODEV,
-				       "nothing listens on %s (is the WireGuard daemon running?)",
-				       path);
-		case EACCES:
-		case EPERM:
-			return err_set(e, -EPERM,
-				       "permission denied connecting to %s: needs root (or "
-				       "CAP_DAC_OVERRIDE) to reach the WireGuard control socket",
-				       path);
-		case EAGAIN:
-			return err_set(e, -ETIMEDOUT, "%s is not accepting connections", path);
-		default:
-			return err_set(e, r, "connect %s: %s", path, strerror(-r));
-		}
+		return connect_err(c->path, r, e);
 	}
-	*fdp = fd;
+	r = loop_fd_add(c->loop, fd, LOOP_WRITE, on_io, c);
+	if (r) {
+		close(fd);
+		return err_set(e, r, "cannot watch the UAPI socket: %s", strerror(-r));
+	}
+	c->fd = fd;
+	c->used = false;
 	return 0;
 }
 
-/* Waits for fd to become ready before the deadline. 0, -ETIMEDOUT or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
+static int start(struct wg_uapi_conn *c, wg_io_done done, void *arg, struct errbuf *e)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
-/* A reply buffer that never leaves copies of the private key behind in freed memory. */
-struct secbuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int secbuf_reserve(struct secbuf *b, size_t extra)
-{
-	size_t ncap;
-	uint8_t *np;
-
-	if (b->cap - b->len >= extra)
-		return 0;
-	ncap = b->cap ? b->cap * 2 : 4096;
-	while (ncap - b->len < extra)
-		ncap *= 2;
-	np = malloc(ncap);
-	if (!np)
-		return -ENOMEM;
-	if (b->p) {
-		memcpy(np, b->p, b->len);
-		secure_zero(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = np;
-	b->cap = ncap;
-	return 0;
-}
-
-static void secbuf_free(struct secbuf *b)
-{
-	if (b->p) {
-		secure_zero(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/* Sends req and reads until the reply's blank line, EOF, the size cap or the timeout. */
-static int uapi_exchange(const char *path, const char *req, size_t reqlen, struct secbuf *reply,
-			 struct errbuf *e)
-{
-	int64_t deadline = now_ms() + WG_IO_TIMEOUT_MS;
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, r;
-
-	r = uapi_connect(path, &fd, e);
-	if (r)
-		return r;
-	while (off < reqlen) {
-		r = wait_fd(fd, POLLOUT, deadline);
-		if (r)
-			goto io_err;
-		n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto io_err;
-		}
-		off += (size_t)n;
-	}
-	for (;;) {
-		if (reply->len >= 2 && reply->p[reply->len - 1] == '\n' &&
-		    reply->p[reply->len - 2] == '\n')
-			break;
-		if (reply->len >= WG_UAPI_MAX_REPLY) {
-			r = err_set(e, -EMSGSIZE, "reply from %s exceeds %u bytes", path,
-				    WG_UAPI_MAX_REPLY);
-			goto out;
-		}
-		r = secbuf_reserve(reply, 4096);
-		if (r) {
-			err_set(e, r, "out of memory");
-			goto out;
-		}
-		r = wait_fd(fd, POLLIN, deadline);
-		if (r)
-			goto io_err;
-		n = recv(fd, reply->p + reply->len, reply->cap - reply->len, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto io_err;
-		}
-		if (n == 0)
-			break; /* the parser reports a truncated reply */
-		reply->len += (size_t)n;
-	}
-	r = 0;
-	goto out;
-io_err:
-	if (r == -ETIMEDOUT)
-		err_set(e, r, "no answer from %s within %d ms", path, WG_IO_TIMEOUT_MS);
-	else
-		err_set(e, r, "talking to %s: %s", path, strerror(-r));
-out:
-	close(fd);
-	return r;
-}
-
-int wg_uapi_get(const char *path, const char *name, struct wg_device **out, struct errbuf *e)
-{
-	static const char req[] = "get=1\n\n";
-	struct secbuf reply = { 0 };
 	int r;
 
-	r = uapi_exchange(path, req, sizeof(req) - 1, &reply, e);
-	if (!r)
-		r = wg_uapi_parse_get(reply.p, reply.len, name, out, e);
-	secbuf_free(&reply);
-	return r;
+	c->retried = false;
+	c->out_off = 0;
+	secbuf_reset(&c->in);
+	if (c->fd < 0) {
+		r = conn_connect(c, e);
+		if (r) {
+			err_prefix(e, r, "%s: ", c->name);
+			secbuf_reset(&c->out);
+			return r;
+		}
+	} else {
+		loop_fd_modify(c->loop, c->fd, LOOP_WRITE);
+	}
+	c->phase = U_SEND;
+	c->done = done;
+	c->done_arg = arg;
+	return 0;
 }
 
-int wg_uapi_set_peer(const char *path, const char *name, const struct wg_peer_update *u,
-		     struct errbuf *e)
+int wg_uapi_conn_get(struct wg_uapi_conn *c, wg_io_done done, void *arg, struct errbuf *e)
+{
+	int r;
+
+	secbuf_reset(&c->out);
+	r = secbuf_append(&c->out, "get=1\n\n", 7);
+	if (r)
+		return err_set(e, r, "out of memory");
+	c->get = true;
+	return start(c, done, arg, e);
+}
+
+int wg_uapi_conn_set(struct wg_uapi_conn *c, const struct wg_peer_op *ops, size_t n,
+		     wg_io_done done, void *arg, struct errbuf *e)
+{
+	int r;
+
+	secbuf_reset(&c->out);
+	r = wg_uapi_format_ops(&c->out, ops, n);
+	if (r) {
+		secbuf_reset(&c->out);
+		return err_set(e, r, "cannot encode the change");
+	}
+	c->get = false;
+	return start(c, done, arg, e);
+}
+
+/* A failure while talking. On a connection that served earlier exchanges, with no reply
+ * byte yet, try once more on a new connection. */
+static void fail(struct wg_uapi_conn *c, int err)
+{
+	bool stale = err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN || err == 0;
+
+	if (c->used && !c->retried && c->in.len == 0 && stale) {
+		drop_fd(c); /* the request in c->out goes again */
+		c->retried = true;
+		c->out_off = 0;
+		err = conn_connect(c, &c->e);
+		if (!err) {
+			c->phase = U_SEND;
+			return;
+		}
+		secbuf_reset(&c->out);
+		finish(c, err, NULL);
+		return;
+	}
+	conn_close(c);
+	if (err == 0)
+		err_set(&c->e, -EPROTO, "%s closed the connection before the reply ended", c->path);
+	else
+		err_set(&c->e, err, "talking to %s: %s", c->path, strerror(-err));
+	finish(c, err ? err : -EPROTO, NULL);
+}
+
+/* The reply is in c->in up to end: parse it, decide whether the connection is kept. */
+static void complete(struct wg_uapi_conn *c, size_t end)
 {
 	struct wg_device *dev = NULL;
-	struct secbuf reply = { 0 };
-	struct strbuf req = { 0 };
-	char b64[WG_KEY_B64_LEN];
+	bool keep = end == c->in.len;
 	int r;
 
-	r = u->known ? 0 : wg_uapi_get(path, name, &dev, e);
-	if (r)
-		goto out;
-	if (!u->known && !wg_device_find_peer(dev, u->public_key)) {
-		wg_key_to_base64(b64, u->public_key);
-		r = err_set(e, -ENOENT, "peer %s is not on %s; nothing changed", b64, name);
-		goto out;
+	if (c->get) {
+		r = wg_uapi_parse_get(c->in.p, end, c->name, &dev, &c->e);
+		keep = keep && r != -EPROTO && r != -ENOMEM;
+	} else {
+		r = wg_uapi_parse_set(c->in.p, end, &c->e);
+		keep = keep && r == 0;
 	}
-	r = wg_uapi_format_set(&req, u);
-	if (r) {
-		err_set(e, r, "cannot encode the change");
-		goto out;
+	secbuf_reset(&c->out);
+	if (keep) {
+		secbuf_reset(&c->in);
+		c->used = true;
+		c->phase = U_IDLE;
+		loop_fd_modify(c->loop, c->fd, LOOP_READ);
+	} else {
+		conn_close(c);
 	}
-	r = uapi_exchange(path, req.buf, req.len, &reply, e);
-	if (!r)
-		r = wg_uapi_parse_set(reply.p, reply.len, e);
-out:
-	sb_free(&req);
-	secbuf_free(&reply);
-	wg_device_free(dev);
-	return r;
+	finish(c, r, dev);
+}
+
+static void do_send(struct wg_uapi_conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			fail(c, -errno);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->phase = U_RECV;
+	loop_fd_modify(c->loop, c->fd, LOOP_READ);
+}
+
+static void do_recv(struct wg_uapi_conn *c)
+{
+	for (;;) {
+		size_t end;
+		ssize_t n;
+		int r;
+
+		if (c->in.len >= WG_UAPI_MAX_REPLY) {
+			conn_close(c);
+			err_set(&c->e, -EMSGSIZE, "reply from %s exceeds %u bytes", c->path,
+				WG_UAPI_MAX_REPLY);
+			finish(c, -EMSGSIZE, NULL);
+			return;
+		}
+		r = secbuf_reserve(&c->in, 4096);
+		if (r) {
+			conn_close(c);
+			err_set(&c->e, r, "out of memory");
+			finish(c, r, NULL);
+			return;
+		}
+		n = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			fail(c, n < 0 ? -errno : 0);
+			return;
+		}
+		c->in.len += (size_t)n;
+		/* Only the new bytes (and the one before them) can complete the blank line. */
+		end = wg_uapi_reply_end(c->in.p, c->in.len, c->in.len - (size_t)n);
+		if (end) {
+			complete(c, end);
+			return;
+		}
+	}
+}
+
+/* Anything on an idle connection: wireguard-go closed it (0), or sent what nobody asked
+ * for. Either way the connection goes; the next exchange makes a new one. */
+static void on_idle(struct wg_uapi_conn *c)
+{
+	uint8_t junk[256];
+	ssize_t n;
+
+	do
+		n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	conn_close(c);
+}
+
+static void on_io(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct wg_uapi_conn *c = arg;
+
+	(void)l;
+	(void)fd;
+	switch (c->phase) {
+	case U_IDLE:
+		on_idle(c);
+		return;
+	case U_SEND:
+		if (events & (LOOP_WRITE | LOOP_ERROR))
+			do_send(c);
+		return;
+	case U_RECV:
+		if (events & (LOOP_READ | LOOP_ERROR))
+			do_recv(c);
+		return;
+	}
 }

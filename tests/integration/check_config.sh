@@ -37,7 +37,48 @@ for f in tests/configs/broken/*.yaml; do
 	else
 		echo "ok - rejects $name with $f:${want%%: error*}"
 	fi
+	# the daemon refuses it with the same words, before touching anything
+	timeout 20 $bin run -c "$f" --oneshot --timeout 1s >/dev/null 2>"$out/$name.run"
+	rc=$?
+	if [ $rc -eq 3 ] && grep -qF "$f:$want" "$out/$name.run"; then
+		echo "ok - the daemon rejects $name the same way"
+	else
+		echo "not ok - the daemon on $name: exit $rc"; cat "$out/$name.run"
+	fi
 done
+
+# The option tables in docs/configuration.md are the ones this build prints.
+$bin check-config --store-options >"$out/options.md"
+if python3 - "$out/options.md" docs/configuration.md <<'EOF'
+import sys
+blocks = [b for b in open(sys.argv[1]).read().split("\n\n") if b.strip()]
+docs = open(sys.argv[2]).read()
+missing = [b.splitlines()[0] for b in blocks if b.strip("\n") not in docs]
+for m in missing:
+    print("  not in the docs:", m)
+sys.exit(1 if missing or not blocks else 0)
+EOF
+then
+	echo "ok - docs/configuration.md has every store's options as the schema says"
+else
+	echo "not ok - docs/configuration.md and the store schemas differ (stunmesh check-config --store-options)"
+fi
+
+# Secrets the schema marks are masked, argument secrets by their flag; what is
+# printed reads back.
+cat >"$out/secrets.yaml" <<'EOF'
+plugins:
+  cf: {type: cloudflare, zone_name: example.com, api_token: "tok-TOPSECRET-1"}
+  ex: {type: exec, command: p, args: [-zone, example.com, --token=TOPSECRET-2, -password, TOPSECRET-3]}
+EOF
+if $bin check-config -c "$out/secrets.yaml" >"$out/secrets.out" 2>"$out/secrets.err" &&
+	! grep -q TOPSECRET "$out/secrets.out" "$out/secrets.err" &&
+	grep -qF '"--token=********"' "$out/secrets.out" &&
+	$bin check-config -q -c "$out/secrets.out" 2>/dev/null; then
+	echo "ok - check-config masks secrets and prints a file that reads back"
+else
+	echo "not ok - secrets in check-config output"; cat "$out/secrets.out" "$out/secrets.err"
+fi
 
 # No file at all: a clear message, exit 3; a missing -c file likewise.
 if $bin check-config --config-dir "$out" 2>"$out/nodir.err"; then

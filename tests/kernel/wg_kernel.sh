@@ -9,7 +9,11 @@
 #     netlink chosen by itself), build/tools/wgset sets endpoints and keepalives that wg
 #     then shows, a peer that is not on the device is refused and not created, a ping
 #     brings a handshake and counters; plus a dump of 301 peers with several allowed IPs
-#     each, which the kernel sends as a multi-part netlink reply.
+#     each, which the kernel sends as a multi-part netlink reply. Allowed IPs and
+#     preshared keys are read (never printed).
+#  3. The handle on netlink: get, set, get queued at once; several peers in one set; a
+#     replace that keeps preshared key, allowed IPs and keepalive and gives a handshake
+#     at once where a plain endpoint set waits for the 5 s back-off (both printed).
 #     Skipped, saying so, while the tree has no `show` command or no wgset yet.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -96,17 +100,35 @@ check() { # check DESCRIPTION COMMAND...
 	shift
 	if "$@"; then ok "$d"; else nok "$d"; fi
 }
-# stunmesh's view, reduced to wg's dump fields: "pub endpoint rx tx keepalive handshake?"
+# stunmesh's view, reduced to wg's dump fields:
+# "pub endpoint rx tx keepalive handshake? allowed-ips psk?" (allowed IPs in the order
+# the device gives them, which both read the same way).
+# Short lists only (insertion sort).
+SORT_IPS='function sortips(s,   n, a, i, j, t, out) {
+	n = split(s, a, ",")
+	for (i = 2; i <= n; i++) {
+		t = a[i]
+		for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
+		a[j + 1] = t
+	}
+	out = a[1]
+	for (i = 2; i <= n; i++) out = out "," a[i]
+	return out
+}'
+sort_ips() { awk "$SORT_IPS"' { print sortips($0) }'; }
 show_peers() {
-	awk '/^peer: /{ if (k) print k, ep, rx, tx, ka, hs; k = $2 }
+	awk 'function out() { if (k) print k, ep, rx, tx, ka, hs, ips, psk }
+	     /^peer: /{ out(); k = $2; psk = "nopsk" }
 	     /^  endpoint: /{ ep = $2 }
+	     /^  allowed ips: /{ ips = substr($0, 16); gsub(/, /, ",", ips) }
+	     /^  preshared key: /{ psk = "psk" }
 	     /^  persistent keepalive: /{ ka = ($3 == "every") ? $4 : "off" }
 	     /^  latest handshake: /{ hs = ($3 == "never") ? "never" : ($NF == "ago" ? "yes" : "?") }
 	     /^  transfer: /{ rx = $2; tx = $5 }
-	     END { if (k) print k, ep, rx, tx, ka, hs }' "$1" | sort
+	     END { out() }' "$1" | sort
 }
 dump_peers() {
-	awk 'NR > 1 { print $1, $3, $6, $7, $8, ($5 == 0 ? "never" : "yes") }' "$1" | sort
+	awk 'NR > 1 { print $1, $3, $6, $7, $8, ($5 == 0 ? "never" : "yes"), $4, ($2 == "(none)" ? "nopsk" : "psk") }' "$1" | sort
 }
 field() { sed -n "s/^  $2: //p" "$1"; }
 
@@ -136,24 +158,145 @@ compare_with_wg() { # ns-function iface label [show options]
 	fi
 	privkey=$(sed -n '1{s/\t.*//;p}' "$tmp/dump1")
 	check "$label: the private key is not printed" sh -c "! grep -qF -- '$privkey' '$tmp/show'"
+	psk=$(cat "$tmp/ab.psk")
+	psk_hex=$(echo "$psk" | base64 -d | od -An -tx1 | tr -d ' \n')
+	check "$label: the preshared key is not printed (base64 or hex)" \
+		sh -c "! grep -qiF -e '$psk' -e '$psk_hex' '$tmp/show'"
 }
 
 # A second pair of kernel interfaces, configured like the wireguard-go test: no endpoints,
 # A with two peers (B and C, C never answers) and a fwmark.
 IA=wg1 IB=wg1
-for k in a2 b2 c x; do
+wg genpsk >"$tmp/ab.psk"
+for k in a2 b2 c x c3 d3; do
 	wg genkey >"$tmp/$k.key"
 	wg pubkey <"$tmp/$k.key" >"$tmp/$k.pub"
 done
 PA=$(cat "$tmp/a2.pub") PB=$(cat "$tmp/b2.pub") PC=$(cat "$tmp/c.pub") PX=$(cat "$tmp/x.pub")
 a $IP link add $IA type wireguard && b $IP link add $IB type wireguard &&
 	a wg set $IA private-key "$tmp/a2.key" listen-port 51830 fwmark 0x1234 \
-		peer "$PB" allowed-ips 198.18.1.2/32 peer "$PC" allowed-ips 198.18.1.3/32 &&
+		peer "$PB" allowed-ips 198.18.1.2/32,2001:db8:1:2::/64 preshared-key "$tmp/ab.psk" \
+		peer "$PC" allowed-ips 198.18.1.3/32 &&
 	b wg set $IB private-key "$tmp/b2.key" listen-port 51831 \
-		peer "$PA" allowed-ips 198.18.1.1/32 &&
+		peer "$PA" allowed-ips 198.18.1.1/32 preshared-key "$tmp/ab.psk" &&
 	a $IP addr add 198.18.1.1/24 dev $IA && a $IP link set $IA up &&
 	b $IP addr add 198.18.1.2/24 dev $IB && b $IP link set $IB up ||
 	{ nok "configure the second kernel pair ($IA)"; exit 1; }
+
+# Replace against WireGuard's handshake back-off, on a fresh pair wg2 with a preshared
+# key (a handshake after replace proves it was kept). C's peer D has no endpoint;
+# turning keepalive on makes C attempt a handshake it cannot send, which blocks new
+# attempts for 5 s (REKEY_TIMEOUT).
+replace_checks() {
+	PC3=$(cat "$tmp/c3.pub") PD3=$(cat "$tmp/d3.pub")
+	wg genpsk >"$tmp/cd.psk"
+	a $IP link add wg2 type wireguard && b $IP link add wg2 type wireguard &&
+		a wg set wg2 private-key "$tmp/c3.key" listen-port 51840 &&
+		b wg set wg2 private-key "$tmp/d3.key" listen-port 51841 &&
+		a $IP addr add 198.18.2.1/24 dev wg2 && a $IP link set wg2 up &&
+		b $IP addr add 198.18.2.2/24 dev wg2 && b $IP link set wg2 up ||
+		{ nok "configure the replace pair wg2"; return; }
+	C_IPS="198.18.2.2/32,2001:db8:2:2::/64,198.18.3.0/24"
+	fresh_pair() {
+		a wg set wg2 peer "$PD3" remove
+		b wg set wg2 peer "$PC3" remove
+		a wg set wg2 peer "$PD3" allowed-ips "$C_IPS" preshared-key "$tmp/cd.psk"
+		b wg set wg2 peer "$PC3" allowed-ips 198.18.2.1/32 preshared-key "$tmp/cd.psk"
+	}
+	# Seconds (guest uptime) from $1 until wg2 on A has a handshake with D, or "none".
+	wait_handshake() {
+		while :; do
+			hs=$(a wg show wg2 latest-handshakes | awk -v k="$PD3" '$1 == k { print $2 }')
+			t=$(now)
+			if [ "${hs:-0}" -gt 0 ]; then
+				awk -v a="$1" -v b="$t" 'BEGIN { printf "%.2f", b - a }'
+				return 0
+			fi
+			[ "$(awk -v a="$1" -v b="$t" -v w="$2" 'BEGIN { print (b - a > w) }')" = 1 ] &&
+				{ echo none; return 1; }
+			sleep 0.02
+		done
+	}
+	peer_line() { a wg show wg2 dump | awk -v k="$PD3" '$1 == k'; }
+
+	fresh_pair
+	a wg set wg2 peer "$PD3" persistent-keepalive 25
+	t0=$(now)
+	a $WGSET wg2 "$PD3" endpoint 198.51.100.2:51841 2>"$tmp/err"
+	plain=$(wait_handshake "$t0" 20)
+	check "netlink: plain endpoint set after a failed attempt: a handshake comes ($plain s)" [ "$plain" != none ]
+
+	fresh_pair
+	a wg set wg2 peer "$PD3" persistent-keepalive 25
+	peer_line >"$tmp/before"
+	t0=$(now)
+	a $WGSET wg2 "$PD3" replace 198.51.100.2:51841 2>"$tmp/err"
+	rc=$?
+	replaced=$(wait_handshake "$t0" 20)
+	peer_line >"$tmp/after"
+	[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
+	check "netlink: replace succeeds" [ $rc -eq 0 ]
+	echo "# kernel $(uname -r) under TCG: handshake after a plain endpoint set ${plain} s, after replace ${replaced} s"
+	# Under TCG every process and handshake is slow: the times include starting wgset
+	# (which reads the device twice) and polling with wg(8); the 5 s back-off must be
+	# gone, not the emulation's overhead.
+	check "netlink replace: a handshake at once (${replaced} s < 3.5 s) where the plain set waited for the back-off (${plain} s, 2.5 s more)" \
+		awk -v r="$replaced" -v p="$plain" 'BEGIN { exit !(r != "none" && r < 3.5 && p != "none" && p - r >= 2.5) }'
+	read -r _ psk1 _ ips1 _ _ _ ka1 <"$tmp/before"
+	read -r _ psk2 ep2 ips2 _ _ _ ka2 <"$tmp/after"
+	check "netlink replace keeps the preshared key" sh -c "[ '$psk1' = '$psk2' ] && [ '$psk1' != '(none)' ]"
+	check "netlink replace keeps the allowed IPs ($ips2)" \
+		sh -c "[ '$(echo "$ips1" | sort_ips)' = '$(echo "$ips2" | sort_ips)' ] && [ '$(echo "$ips2" | sort_ips)' = '$(echo "$C_IPS" | sort_ips)' ]"
+	check "netlink replace keeps the keepalive ($ka2)" sh -c "[ '$ka1' = 25 ] && [ '$ka2' = 25 ]"
+	check "netlink replace sets the new endpoint ($ep2)" [ "$ep2" = 198.51.100.2:51841 ]
+	check "ping through the replaced peer (its allowed IPs route)" \
+		a ping -c 2 -i 0.2 -w 10 -q 198.18.2.2 >/dev/null
+
+	# No keepalive and no traffic: a plain endpoint set would start no handshake at all
+	# (the kernel drops traffic sent before the endpoint was known instead of staging
+	# it); replace with keepalive off initiates at once (1 then 0).
+	fresh_pair
+	t0=$(now)
+	a $WGSET wg2 "$PD3" replace 198.51.100.2:51841 0 2>"$tmp/err"
+	replaced0=$(wait_handshake "$t0" 20)
+	echo "# kernel: replace with keepalive off: handshake after ${replaced0} s"
+	check "netlink replace with keepalive off: a handshake at once (${replaced0} s)" \
+		awk -v r="$replaced0" 'BEGIN { exit !(r != "none" && r < 5) }'
+	check "... and the keepalive stays off" sh -c \
+		"$IP netns exec $A wg show wg2 persistent-keepalive | grep -qxF '$PD3	off'"
+	a wg set wg2 peer "$PD3" remove
+	a $WGSET wg2 "$PD3" replace 198.51.100.2:51841 2>"$tmp/err"
+	check "netlink replace of a peer the user removed fails (exit 3) and does not re-create it" \
+		sh -c "[ $? -eq 3 ] && ! $IP netns exec $A wg show wg2 peers | grep -qxF '$PD3'"
+}
+
+# The module unloaded and loaded again under a handle that stays open: the generic
+# netlink family comes back with a new id, which the handle must look up again.
+reload_checks() {
+	a $WGSET $IA "$PB" reget "$tmp/reloaded" >"$tmp/reget" 2>&1 &
+	rpid=$!
+	# the first read done before the module goes
+	for _ in $(seq 100); do grep -q '^get 1' "$tmp/reget" 2>/dev/null && break; sleep 0.1; done
+	for ns in a b; do
+		for l in $($ns $IP -o link show type wireguard | awk -F': ' '{ print $2 }'); do
+			$ns $IP link del "$l"
+		done
+	done
+	if rmmod wireguard && modprobe wireguard &&
+		a $IP link add $IA type wireguard &&
+		a wg set $IA private-key "$tmp/a2.key" peer "$PB" allowed-ips 198.18.1.2/32; then
+		ok "wireguard module unloaded and loaded again, $IA re-created"
+		touch "$tmp/reloaded"
+	else
+		touch "$tmp/reloaded"
+		nok "reload the wireguard module"
+	fi
+	wait $rpid
+	rc=$?
+	sed 's/^/# /' "$tmp/reget"
+	check "a handle kept across the module reload reads the device again (new family id)" \
+		sh -c "[ $rc -eq 0 ] && grep -q '^get 2: 1 peers, backend netlink, peer present' '$tmp/reget'"
+}
 
 compare_with_wg a $IA "fresh device"
 check "fresh device: peers have no endpoint and no handshake" \
@@ -210,6 +353,32 @@ else
 	check "wg show $IA persistent-keepalive has C off" \
 		sh -c "$IP netns exec $A wg show $IA persistent-keepalive | grep -qxF '$PC	off'"
 	compare_with_wg a $IA "after keepalive"
+
+	# ---- 3. the handle ----
+	a $WGSET -b netlink $IA "$PB" async 198.51.100.2:51831 >"$tmp/async" 2>&1
+	rc=$?
+	sed 's/^/# /' "$tmp/async"
+	check "handle: get, set endpoint, get queued together all succeed" [ $rc -eq 0 ]
+	check "... the last get shows the endpoint set" grep -q "^get 3: .*backend netlink, peer endpoint 198.51.100.2:51831$" "$tmp/async"
+
+	a $WGSET $IA multi "$PB=198.51.100.2:51831/0" "$PC=[2001:db8::4]:51833/7" 2>"$tmp/err"
+	check "netlink: one set for two peers (endpoints and keepalives)" [ $? -eq 0 ]
+	check "... B at 198.51.100.2:51831, C at [2001:db8::4]:51833" sh -c \
+		"$IP netns exec $A wg show $IA endpoints | grep -qxF '$PB	198.51.100.2:51831' &&
+		 $IP netns exec $A wg show $IA endpoints | grep -qxF '$PC	[2001:db8::4]:51833'"
+	check "... C's keepalive 7, B's off" sh -c \
+		"$IP netns exec $A wg show $IA persistent-keepalive | grep -qxF '$PC	7' &&
+		 $IP netns exec $A wg show $IA persistent-keepalive | grep -qxF '$PB	off'"
+	a $WGSET $IA "$PC" punch '[2001:db8::5]:51834' 2>"$tmp/err"
+	check "netlink punch: endpoint, keepalive 0 then 1, one set" [ $? -eq 0 ]
+	check "... C at [2001:db8::5]:51834 with keepalive 1" sh -c \
+		"$IP netns exec $A wg show $IA endpoints | grep -qxF '$PC	[2001:db8::5]:51834' &&
+		 $IP netns exec $A wg show $IA persistent-keepalive | grep -qxF '$PC	1'"
+	a $WGSET $IA multi "$PB=198.51.100.2:51831" "$PX=198.51.100.9:9" 2>"$tmp/err"
+	check "netlink: one set naming a peer that is not on the device fails (exit 3)" [ $? -eq 3 ]
+	check "... and creates nothing" sh -c "! $IP netns exec $A wg show $IA peers | grep -qxF '$PX'"
+
+	replace_checks
 fi
 
 # Errors users meet.
@@ -265,4 +434,6 @@ if b wg addconf wg0 "$tmp/many.conf"; then
 else
 	nok "wg addconf with $n peers"
 fi
+# Last: it deletes every WireGuard interface.
+[ $have_wgset -eq 1 ] && reload_checks
 [ $fails -eq 0 ]

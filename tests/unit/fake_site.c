@@ -147,7 +147,7 @@ int site_start(struct fake_site *s, const struct engine_opts *opts)
 	struct engine_opts o = { 0 };
 	int r;
 
-	r = config_load(s->path, &cfg, &d);
+	r = store_config_load(s->path, &cfg, &d);
 	for (size_t i = 0; r && i < d.n; i++)
 		fprintf(stderr, "%s:%u: %s\n", s->path, d.items[i].pos.line, d.items[i].msg);
 	config_diags_free(&d);

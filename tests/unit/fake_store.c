@@ -156,7 +156,8 @@ static void mem_destroy(struct store *s)
 
 static const struct store_ops mem_ops = {
 	.kind = "memory",
-	.dedup_default = true,
+	.caps = { .dedup_default = true },
+	.max_concurrent = SIZE_MAX,
 	.start = mem_start,
 	.cancel = mem_cancel,
 	.destroy = mem_destroy,
@@ -184,11 +185,16 @@ int fake_store_new(void *ctx, const struct config_plugin *cfg, const struct stor
 	m->fs = fs;
 	m->plugin = fake_stores_plugin(fs, cfg->name);
 	m->plugin->created++;
+	/* what store_new sets up, for a kind that is not in the table of kinds */
 	s->ops = &mem_ops;
+	s->caps = mem_ops.caps;
 	s->loop = env->loop;
 	s->log = env->log;
 	s->timeout_ms = 10000;
 	s->dedup = cfg->dedup_set ? cfg->dedup : true;
+	s->max_running = SIZE_MAX;
+	s->queue_tail = &s->queue;
+	loop_timer_init(&s->notify_timer, NULL, s); /* never armed: no watch support */
 	s->priv = m;
 	*out = s;
 	return 0;

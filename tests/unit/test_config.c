@@ -13,15 +13,24 @@
 
 #include "config/config.h"
 #include "lib/util.h"
+#include "store/store.h"
 
 #define KEY_A "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk="
 #define KEY_B "zo060cy2M+x7cMF4FKXHbs0CloUFDTRHRboFhw5YfVk="
 
+/* As the daemon and check-config read a file: with the store layer's checks. */
 static int parse(const char *text, struct config **cfg, struct config_diags *d)
 {
 	memset(d, 0, sizeof(*d));
 	*cfg = NULL;
-	return config_parse("t.yaml", text, strlen(text), cfg, d);
+	return store_config_parse("t.yaml", text, strlen(text), cfg, d);
+}
+
+static const char *opt(const struct config_plugin *pl, const char *key)
+{
+	const struct config_option *o = config_plugin_option(pl, key);
+
+	return o ? o->value : NULL;
 }
 
 /* Finds a diagnostic containing `needle` and checks its line (0 = any). */
@@ -115,16 +124,29 @@ static void test_full(void **state)
 	assert_ptr_equal(ifc->peers[0].plugin, &cfg->plugins[0]);
 	assert_ptr_equal(ifc->peers[1].plugin, &cfg->plugins[1]);
 	assert_int_equal(cfg->n_plugins, 2);
-	assert_int_equal(cfg->plugins[0].type, PLUGIN_EXEC);
-	assert_string_equal(cfg->plugins[0].command, "/bin/plugin");
-	assert_int_equal(cfg->plugins[0].n_args, 2);
-	assert_string_equal(cfg->plugins[0].args[1], "b");
+	assert_string_equal(cfg->plugins[0].type_name, "exec");
+	assert_null(cfg->plugins[0].builtin);
+	assert_string_equal(opt(&cfg->plugins[0], "command"), "/bin/plugin");
+	{
+		const struct config_option *a = config_plugin_option(&cfg->plugins[0], "args");
+
+		assert_non_null(a);
+		assert_null(a->value); /* written as a list */
+		assert_int_equal(a->n_items, 2);
+		assert_string_equal(a->items[1], "b");
+		assert_int_equal(a->pos.line, 26);
+		assert_int_equal(a->pos.column, 11);
+	}
 	assert_true(cfg->plugins[0].dedup);
 	assert_int_equal(cfg->plugins[0].timeout_ms, 2000);
-	assert_int_equal(cfg->plugins[1].type, PLUGIN_CLOUDFLARE);
-	assert_string_equal(cfg->plugins[1].zone, "example.com");
-	assert_string_equal(cfg->plugins[1].token, "sekrit");
-	assert_string_equal(cfg->plugins[1].subdomain, "wg");
+	assert_string_equal(cfg->plugins[1].type_name, "builtin");
+	assert_string_equal(cfg->plugins[1].builtin, "cloudflare");
+	assert_string_equal(opt(&cfg->plugins[1], "zone"), "example.com");
+	assert_string_equal(opt(&cfg->plugins[1], "token"), "sekrit");
+	assert_string_equal(opt(&cfg->plugins[1], "subdomain"), "wg");
+	/* the schema says which options are secret */
+	assert_true(config_plugin_option(&cfg->plugins[1], "token")->secret);
+	assert_false(config_plugin_option(&cfg->plugins[1], "zone")->secret);
 	config_free(cfg);
 	config_diags_free(&d);
 }
@@ -149,10 +171,14 @@ static void test_legacy_cloudflare_env(void **state)
 
 	setenv("SM_TEST_TOKEN", "t0k3n", 1);
 	assert_int_equal(parse(text, &cfg, &d), 0);
-	assert_int_equal(cfg->plugins[0].type, PLUGIN_CLOUDFLARE);
-	assert_string_equal(cfg->plugins[0].zone, "example.com");
-	assert_string_equal(cfg->plugins[0].token, "t0k3n");
-	assert_string_equal(cfg->plugins[0].subdomain, "wg");
+	/* normalised to today's spelling */
+	assert_string_equal(cfg->plugins[0].type_name, "builtin");
+	assert_string_equal(cfg->plugins[0].builtin, "cloudflare");
+	assert_string_equal(opt(&cfg->plugins[0], "zone"), "example.com");
+	assert_string_equal(opt(&cfg->plugins[0], "token"), "t0k3n");
+	assert_string_equal(opt(&cfg->plugins[0], "subdomain"), "wg");
+	assert_null(config_plugin_option(&cfg->plugins[0], "zone_name"));
+	assert_int_equal(config_plugin_option(&cfg->plugins[0], "zone")->pos.line, 10);
 	config_free(cfg);
 	config_diags_free(&d);
 	unsetenv("SM_TEST_TOKEN");
@@ -298,9 +324,9 @@ static void test_print_masks_secrets(void **state)
 	assert_non_null(strstr(out, "example.com"));
 	assert_non_null(strstr(out, "\"-zone\""));
 	/* the output is itself a valid configuration */
-	assert_int_equal(config_parse("printed", out, len, &again, &d), 0);
+	assert_int_equal(store_config_parse("printed", out, len, &again, &d), 0);
 	assert_int_equal(again->n_plugins, 2);
-	assert_int_equal(again->plugins[0].type, PLUGIN_CLOUDFLARE);
+	assert_string_equal(again->plugins[0].builtin, "cloudflare");
 	config_free(again);
 	config_diags_free(&d);
 	config_free(cfg);
@@ -373,6 +399,173 @@ static void test_limits_and_types(void **state)
 	config_diags_free(&d);
 }
 
+/* What the store layer checks in a plugin entry, with positions: the kind, the
+ * options' types and the kind's own checks, unknown options, older spellings. */
+static void test_plugin_schema(void **state)
+{
+	const char *text = "plugins:\n"						   /* 1 */
+			   "  a: {type: builtin, name: opendht}\n"		   /* 2 */
+			   "  b: {type: builtin, name: exec, command: x}\n"	   /* 3 */
+			   "  c: {type: builtin}\n"				   /* 4 */
+			   "  d: {type: exec, command: [a, b]}\n"		   /* 5 */
+			   "  e: {type: exec, command: x, colour: blue, name: n}\n" /* 6 */
+			   "  f: {type: cloudflare, zone: 'a b', token: t, ttl: 7}\n" /* 7 */
+			   "  g: {type: exec, command: x, max_concurrent: 0}\n"    /* 8 */
+			   "  h: {type: exec, command: x, timeout: 1}\n"	   /* 9 */
+			   "  i: {command: x}\n"				   /* 10 */
+			   "  j: {type: file, dir: /tmp, dedup: maybe}\n"	   /* 11 */
+			   "  k: {type: cloudflare, zone: z, zone_name: z, token: t}\n"; /* 12 */
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 2, "the opendht store is not built into this stunmesh");
+	expect_diag(&d, DIAG_ERROR, 3, "unknown builtin 'exec' (cloudflare or file)");
+	expect_diag(&d, DIAG_ERROR, 4, "option 'name' is required (cloudflare or file)");
+	expect_diag(&d, DIAG_ERROR, 5, "plugins.d.command: expected a value, found a list");
+	expect_diag(&d, DIAG_WARNING, 6, "unknown key 'plugins.e.colour' (ignored by exec plugins)");
+	expect_diag(&d, DIAG_WARNING, 6, "unknown key 'plugins.e.name' (ignored by exec plugins)");
+	expect_diag(&d, DIAG_ERROR, 7, "plugins.f.zone: 'a b' is not a DNS name");
+	expect_diag(&d, DIAG_ERROR, 7, "plugins.f.ttl: '7' must be 1 (automatic) or 30-86400");
+	expect_diag(&d, DIAG_ERROR, 8, "plugins.g.max_concurrent: '0' is not a number from 1");
+	expect_diag(&d, DIAG_ERROR, 9, "plugins.h.timeout: '1' is not a duration");
+	expect_diag(&d, DIAG_ERROR, 10, "plugins.i: option 'type' is required");
+	expect_diag(&d, DIAG_ERROR, 11, "plugins.j.dedup: 'maybe' is not a boolean");
+	expect_diag(&d, DIAG_ERROR, 12, "'zone_name' and 'zone' are the same option");
+	/* the column points at the value */
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.items[i].msg, "'a b' is not a DNS name"))
+			assert_int_equal(d.items[i].pos.column, 31);
+	/* each problem once */
+	assert_int_equal(d.n_errors, 11);
+	config_diags_free(&d);
+}
+
+/* A config read without the store layer (config_parse) keeps every option as written;
+ * the checks are what reject them. */
+static void test_plugin_unchecked(void **state)
+{
+	const char *text = "plugins:\n  x: {type: ftp, anything: [1, 2], other: \"a,b\"}\n";
+	struct config *cfg = NULL;
+	struct config_diags d = { 0 };
+	const struct config_option *o;
+
+	(void)state;
+	assert_int_equal(config_parse("t", text, strlen(text), &cfg, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_false(cfg->plugins[0].checked);
+	o = config_plugin_option(&cfg->plugins[0], "other");
+	assert_string_equal(o->value, "a,b");
+	assert_int_equal(o->n_items, 2); /* the scalar form of a list */
+	assert_string_equal(o->items[1], "b");
+	config_free(cfg);
+	config_diags_free(&d);
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 2, "unknown type 'ftp' (exec, shell or builtin)");
+	config_diags_free(&d);
+}
+
+static struct config *two(const char *a, const char *b)
+{
+	struct config_diags d = { 0 };
+	struct config *cfg = NULL;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "plugins:\n  a: %s\n  b: %s\n", a, b);
+	if (parse(text, &cfg, &d)) {
+		config_diags_print(&d, stderr);
+		fail_msg("rejected: %s", text);
+	}
+	config_diags_free(&d);
+	return cfg;
+}
+
+/* Reload keeps a store only when nothing that makes it changed: every option of its
+ * kind counts (the engine's own comparison forgot some), spellings and defaults do
+ * not. */
+static void test_store_config_equal(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		bool equal;
+	} cases[] = {
+		{ "{type: exec, command: x, args: [a, b]}", "{type: exec, command: x, args: [a, b]}", true },
+		{ "{type: exec, command: x, args: [a, b]}", "{type: exec, command: x, args: [a, c]}", false },
+		{ "{type: exec, command: x, args: [a, b]}", "{type: exec, command: x, args: \"a,b\"}", true },
+		{ "{type: exec, command: x}", "{type: exec, command: y}", false },
+		{ "{type: exec, command: x}", "{type: shell, command: x}", false },
+		{ "{type: exec, command: x}", "{type: exec, command: x, timeout: 10s}", true },
+		{ "{type: exec, command: x}", "{type: exec, command: x, timeout: 11s}", false },
+		{ "{type: exec, command: x}", "{type: exec, command: x, max_concurrent: 4}", true },
+		{ "{type: exec, command: x}", "{type: exec, command: x, max_concurrent: 2}", false },
+		{ "{type: exec, command: x}", "{type: exec, command: x, dedup: false}", true },
+		{ "{type: exec, command: x}", "{type: exec, command: x, dedup: true}", false },
+		{ "{type: exec, command: x}", "{type: exec, command: x, colour: blue}", true },
+		{ "{type: file, dir: /a}", "{type: builtin, name: file, dir: /a, dedup: true}", true },
+		{ "{type: file, dir: /a}", "{type: builtin, name: file, dir: /b}", false },
+		{ "{type: cloudflare, zone_name: e.com, api_token: t}",
+		  "{type: builtin, name: cloudflare, zone: e.com, token: t}", true },
+		{ "{type: cloudflare, zone: e.com, token: t}", "{type: cloudflare, zone: e.com, token: u}", false },
+		{ "{type: cloudflare, zone: e.com, token: t}",
+		  "{type: cloudflare, zone: e.com, token: t, ttl: 300}", false },
+		{ "{type: cloudflare, zone: e.com, token: t, subdomain: wg}",
+		  "{type: cloudflare, zone: e.com, token: t}", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *cfg = two(cases[i].a, cases[i].b);
+
+		if (store_config_equal(&cfg->plugins[0], &cfg->plugins[1]) != cases[i].equal ||
+		    store_config_equal(&cfg->plugins[1], &cfg->plugins[0]) != cases[i].equal)
+			fail_msg("case %zu: %s vs %s should be %s", i, cases[i].a, cases[i].b,
+				 cases[i].equal ? "equal" : "different");
+		assert_true(store_config_equal(&cfg->plugins[0], &cfg->plugins[0]));
+		config_free(cfg);
+	}
+}
+
+/* Masking follows the schema's secret flag, not only names; what is printed reads
+ * back as the same stores; keys are quoted so a file's text stays text. */
+static void test_print_by_schema(void **state)
+{
+	const char *text = "plugins:\n  cf:\n    type: cloudflare\n    zone_name: example.com\n"
+			   "    api_token: PLAINTOKEN\n    \"we:ird\": x\n"
+			   "  ex:\n    type: exec\n    command: p\n    args: \"-a,--password=PW1\"\n";
+	struct config *cfg, *again;
+	struct config_diags d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	config_diags_free(&d);
+	/* as a kind would flag an option with an innocent name */
+	((struct config_option *)config_plugin_option(&cfg->plugins[0], "zone"))->secret = true;
+	assert_string_equal(opt(&cfg->plugins[1], "args"), "-a,--password=PW1");
+	f = open_memstream(&out, &len);
+	config_print(cfg, f);
+	fclose(f);
+	assert_null(strstr(out, "PLAINTOKEN"));
+	assert_null(strstr(out, "example.com"));
+	assert_null(strstr(out, "PW1"));
+	assert_non_null(strstr(out, "name: \"cloudflare\""));
+	assert_non_null(strstr(out, "\"zone\": \"********\""));
+	assert_non_null(strstr(out, "\"args\": \"-a,--password=********\""));
+	assert_null(strstr(out, "we:ird")); /* an unknown option is not in effect */
+	/* valid YAML and a valid configuration (masked values need not pass a kind's
+	 * checks: a masked zone is no DNS name) */
+	assert_int_equal(config_parse("printed", out, len, &again, &d), 0);
+	config_diags_free(&d);
+	assert_string_equal(opt(&again->plugins[1], "command"), "p");
+	assert_string_equal(again->plugins[0].builtin, "cloudflare");
+	config_free(again);
+	config_free(cfg);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +579,10 @@ int main(void)
 		cmocka_unit_test(test_print_masks_secrets),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_limits_and_types),
+		cmocka_unit_test(test_plugin_schema),
+		cmocka_unit_test(test_plugin_unchecked),
+		cmocka_unit_test(test_store_config_equal),
+		cmocka_unit_test(test_print_by_schema),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

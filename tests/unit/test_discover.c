@@ -349,7 +349,7 @@ static void test_hostport(void **state)
 	assert_int_equal(addr_split_hostport("abcdefgh:1", strlen("abcdefgh:1"), h, 8, &port, &e), -EINVAL);
 }
 
-/* A name from /etc/hosts goes through getaddrinfo_a() and the poll timer; no DNS. */
+/* A name from /etc/hosts goes through the build's resolver and the poll timer; no DNS. */
 static void test_name_lookup(void **state)
 {
 	char *sv[] = { "localhost:3478" };

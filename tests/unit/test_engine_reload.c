@@ -313,7 +313,7 @@ static void test_reload_oom_leaves_running_set(void **state)
 			 kb, kc, kc);
 		site_write(&t->sa, yaml);
 	}
-	assert_int_equal(config_load(t->sa.path, &cfg, &diags), 0);
+	assert_int_equal(store_config_load(t->sa.path, &cfg, &diags), 0);
 	config_diags_free(&diags);
 	for (n = 0; n < 5000; n++) {
 		unsigned m2 = mem2->created - mem2->freed, k = keep->created - keep->freed;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The event loop: timer order and cancellation (also under churn), fd readiness and
- * removal from callbacks, signals through the signalfd, child reaping. */
+ * removal from callbacks (also far more fds than RLIMIT_NOFILE between two polls),
+ * signals and child reaping through each signal backend (signalfd, self-pipe). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +12,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/loop.h"
+#include "lib/signals.h"
 
 struct rec {
 	int order[512];
@@ -41,6 +44,17 @@ static struct loop *new_loop(void)
 	struct errbuf e;
 
 	assert_int_equal(loop_new(&l, &e), 0);
+	return l;
+}
+
+/* For the cases run once per signal backend: state is the backend. */
+static struct loop *new_loop_with(void **state)
+{
+	const struct sig_backend *sb = *state;
+	struct loop *l = NULL;
+	struct errbuf e;
+
+	assert_int_equal(loop_new_with_signals(&l, sb, &e), 0);
 	return l;
 }
 
@@ -240,6 +254,105 @@ static void test_fds(void **state)
 	loop_free(l);
 }
 
+static void nop_fd(struct loop *l, int fd, unsigned ev, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)ev;
+	(void)arg;
+}
+
+struct nest {
+	struct loop_timer t;
+	int got;
+};
+
+static void nest_fire(struct loop *l, void *arg)
+{
+	struct nest *n = arg;
+
+	n->got = loop_run_once(l, 0);
+}
+
+/* A round started from inside a round would compact the fd array under the outer one:
+ * it is refused, and the loop goes on. */
+static void test_no_nested_rounds(void **state)
+{
+	struct loop *l = new_loop();
+	struct nest n = { .got = 1 };
+
+	(void)state;
+	loop_timer_init(&n.t, nest_fire, &n);
+	loop_timer_arm(l, &n.t, 0);
+	assert_int_equal(loop_run_once(l, 10), 0);
+	assert_int_equal(n.got, -EBUSY);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	loop_free(l);
+}
+
+struct churn {
+	struct loop_timer t;
+	int rounds;    /* timer rounds left */
+	int per_round; /* pipes opened, watched, unwatched and closed per round */
+};
+
+/* What a burst of plugin operations does from timers: each registers its pipes and a
+ * later one (a timeout, a reload) removes and closes them, so fd numbers are reused. */
+static void churn_fire(struct loop *l, void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; i < c->per_round; i++) {
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(loop_fd_add(l, p[0], LOOP_READ, nop_fd, NULL), 0);
+		assert_int_equal(loop_fd_add(l, p[1], LOOP_WRITE, nop_fd, NULL), 0);
+		loop_fd_remove(l, p[0]);
+		loop_fd_remove(l, p[1]);
+		close(p[0]);
+		close(p[1]);
+	}
+	if (--c->rounds > 0)
+		loop_timer_arm(l, &c->t, 0);
+}
+
+/* Far more fds registered and removed between two polls than RLIMIT_NOFILE allows open
+ * at once: poll() must only ever see the live ones (it fails with EINVAL when handed
+ * more entries than the limit), and the loop keeps delivering events. */
+static void test_fd_churn_over_nofile_limit(void **state)
+{
+	struct loop *l = new_loop();
+	struct fdrec live = { .n = 0, .other = -1 };
+	struct churn c = { .rounds = 5, .per_round = 100 };
+	struct rlimit old, small;
+	int p[2], r = 0;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	small = old;
+	small.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &small), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_fd_add(l, p[0], LOOP_READ, fd_cb, &live), 0);
+	loop_timer_init(&c.t, churn_fire, &c);
+	loop_timer_arm(l, &c.t, 0);
+	for (int i = 0; i < 20 && !r; i++) {
+		if (i == 10)
+			assert_int_equal(write(p[1], "x", 1), 1);
+		r = loop_run_once(l, 10);
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+	assert_int_equal(r, 0);
+	assert_int_equal(c.rounds, 0);
+	/* The one live fd still works among all that churn. */
+	assert_int_equal(live.n, 1);
+	assert_int_equal(live.ev[0], LOOP_READ);
+	close(p[0]);
+	close(p[1]);
+	loop_free(l);
+}
+
 struct sigrec {
 	int signo, count;
 };
@@ -255,10 +368,9 @@ static void sig_cb(struct loop *l, int signo, void *arg)
 
 static void test_signals(void **state)
 {
-	struct loop *l = new_loop();
+	struct loop *l = new_loop_with(state);
 	struct sigrec r = { 0, 0 };
 
-	(void)state;
 	assert_int_equal(loop_signal_add(l, SIGCHLD, sig_cb, &r), -EINVAL);
 	assert_int_equal(loop_signal_add(l, SIGKILL, sig_cb, &r), -EINVAL);
 	assert_int_equal(loop_signal_add(l, SIGUSR1, sig_cb, &r), 0);
@@ -275,6 +387,84 @@ static void test_signals(void **state)
 		sigprocmask(SIG_BLOCK, NULL, &now);
 		assert_int_equal(sigismember(&now, SIGUSR1), 0);
 	}
+	/* ... and the disposition: no handler of ours is left behind. */
+	{
+		struct sigaction sa;
+
+		sigaction(SIGUSR1, NULL, &sa);
+		assert_true(sa.sa_handler == SIG_DFL);
+	}
+}
+
+struct twosig {
+	int usr1, usr2;
+};
+
+static void two_cb(struct loop *l, int signo, void *arg)
+{
+	struct twosig *t = arg;
+
+	if (signo == SIGUSR1)
+		t->usr1++;
+	else if (signo == SIGUSR2)
+		t->usr2++;
+	if (t->usr1 && t->usr2)
+		loop_stop(l);
+}
+
+static void stop_cb(struct loop *l, void *arg)
+{
+	*(bool *)arg = true;
+	loop_stop(l);
+}
+
+/* Two different signals sent while the loop sleeps in poll, from another process: both
+ * wake it and both are reported, whatever the backend. */
+static void test_signals_wake_poll(void **state)
+{
+	struct loop *l = new_loop_with(state);
+	struct twosig t = { 0, 0 };
+	struct loop_timer guard;
+	bool timed_out = false;
+	pid_t parent = getpid(), pid;
+	int status;
+
+	assert_int_equal(loop_signal_add(l, SIGUSR1, two_cb, &t), 0);
+	assert_int_equal(loop_signal_add(l, SIGUSR2, two_cb, &t), 0);
+	loop_timer_init(&guard, stop_cb, &timed_out);
+	loop_timer_arm(l, &guard, 5000);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(50000);
+		kill(parent, SIGUSR1);
+		usleep(20000);
+		kill(parent, SIGUSR2);
+		_exit(0);
+	}
+	assert_int_equal(loop_run(l), 0);
+	assert_false(timed_out);
+	assert_true(t.usr1 >= 1);
+	assert_true(t.usr2 >= 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	loop_timer_cancel(l, &guard);
+	loop_free(l);
+}
+
+/* The self-pipe's handler has one process-wide place to write: a second source is
+ * refused while one is open, and allowed again after it is closed. */
+static void test_selfpipe_one_at_a_time(void **state)
+{
+	struct loop *a = NULL, *b = NULL;
+	struct errbuf e = { "" };
+
+	(void)state;
+	assert_int_equal(loop_new_with_signals(&a, &sig_backend_selfpipe, &e), 0);
+	assert_int_equal(loop_new_with_signals(&b, &sig_backend_selfpipe, &e), -EBUSY);
+	assert_null(b);
+	loop_free(a);
+	assert_int_equal(loop_new_with_signals(&b, &sig_backend_selfpipe, &e), 0);
+	loop_free(b);
 }
 
 struct kid {
@@ -307,11 +497,10 @@ static pid_t spawn_exit(int code, int sleep_ms)
 
 static void test_children(void **state)
 {
-	struct loop *l = new_loop();
+	struct loop *l = new_loop_with(state);
 	struct kid k[4] = { { 0, 0, 0 } };
 	int64_t end;
 
-	(void)state;
 	/* Exits before it is registered: SIGCHLD is blocked from the first add on, but
 	 * this one is already gone; it must still be reaped once registered. */
 	k[0].pid = spawn_exit(3, 0);
@@ -345,10 +534,9 @@ static void test_children(void **state)
 
 static void test_child_forget(void **state)
 {
-	struct loop *l = new_loop();
+	struct loop *l = new_loop_with(state);
 	struct kid k = { 0, 0, 0 };
 
-	(void)state;
 	k.pid = spawn_exit(0, 10);
 	assert_int_equal(loop_child_add(l, k.pid, child_cb, &k), 0);
 	loop_child_forget(l, k.pid);
@@ -366,9 +554,20 @@ int main(void)
 		cmocka_unit_test(test_timer_churn),
 		cmocka_unit_test(test_timer_no_starvation),
 		cmocka_unit_test(test_fds),
-		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_children),
-		cmocka_unit_test(test_child_forget),
+		cmocka_unit_test(test_fd_churn_over_nofile_limit),
+		cmocka_unit_test(test_no_nested_rounds),
+/* Each once per backend, named after it. */
+#define ON(t, sb) { #t "/" #sb, t, NULL, NULL, (void *)&sig_backend_##sb }
+#if SM_PLATFORM_LINUX
+#define PER_BACKEND(t) ON(t, selfpipe), ON(t, signalfd)
+#else
+#define PER_BACKEND(t) ON(t, selfpipe)
+#endif
+		PER_BACKEND(test_signals),
+		PER_BACKEND(test_signals_wake_poll),
+		PER_BACKEND(test_children),
+		PER_BACKEND(test_child_forget),
+		cmocka_unit_test(test_selfpipe_one_at_a_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

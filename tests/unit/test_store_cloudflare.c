@@ -212,20 +212,17 @@ static int teardown(void **state)
 static struct store *new_store_cfg(struct fixture *f, const char *zone, const char *token,
 				   const char *subdomain, int ttl, int64_t timeout_ms)
 {
-	struct config_plugin cfg = {
-		.name = "cf",
-		.type = PLUGIN_CLOUDFLARE,
-		.zone = (char *)zone,
-		.token = (char *)token,
-		.subdomain = (char *)subdomain,
-		.ttl = ttl,
-		.timeout_ms = timeout_ms,
-	};
-	struct store_env env = { f->loop, &f->log };
 	struct store *s = NULL;
 	struct errbuf e = { "" };
+	char sub[300] = "", ttl_opt[40] = "";
 
-	if (store_new(&cfg, &env, &s, &e))
+	if (subdomain)
+		snprintf(sub, sizeof(sub), ", subdomain: \"%s\"", subdomain);
+	if (ttl)
+		snprintf(ttl_opt, sizeof(ttl_opt), ", ttl: %d", ttl);
+	if (store_test_new(f->loop, &f->log, &s, &e, "cf",
+			   "{type: builtin, name: cloudflare, zone: \"%s\", token: \"%s\"%s%s, timeout: %lldms}",
+			   zone, token, sub, ttl_opt, (long long)timeout_ms))
 		fail_msg("store_new: %s", e.msg);
 	return s;
 }
@@ -245,6 +242,11 @@ static void test_round_trip(void **state)
 	cJSON *recs, *r;
 
 	assert_true(s->dedup); /* TXT records do not expire */
+	/* what the engine is told: one TXT string, no push, reads cost API calls */
+	assert_int_equal(store_caps(s)->value_max, 255);
+	assert_false(store_caps(s)->notifies);
+	assert_false(store_caps(s)->cheap_reads);
+	assert_int_equal(store_watch(s, KEY_A, NULL, NULL), -EOPNOTSUPP);
 	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 6000) >= 0);
 	assert_int_equal(o.calls, 1);
 	assert_int_equal(o.status, STORE_NOT_FOUND);
@@ -601,26 +603,37 @@ static void test_fwmark(void **state)
 	store_free(s);
 }
 
+#define A50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG_ZONE A50 "." A50 "." A50 "." A50 ".example.com" /* 216 characters */
+
 static void test_bad_config(void **state)
 {
 	struct fixture *f = *state;
-	struct config_plugin cfg = { .name = "cf", .type = PLUGIN_CLOUDFLARE, .timeout_ms = 1000 };
-	struct store_env env = { f->loop, &f->log };
-	struct store *s = NULL;
-	struct errbuf e = { "" };
+	static const struct {
+		const char *entry, *want;
+	} bad[] = {
+		{ "zone: \"exa mple.com\", token: " TOKEN, "not a DNS name" },
+		{ "zone: " ZONE ", token: " TOKEN ", subdomain: a/b", "not DNS labels" },
+		{ "zone: " ZONE ", token: \"two\\r\\nlines\"", "blank or control character" },
+		{ "zone: " ZONE ", token: \"\"", "option 'token' is required" },
+		{ "zone: " ZONE ", token: " TOKEN ", ttl: 5", "1 (automatic) or 30-86400" },
+		{ "zone: " ZONE ", token: " TOKEN ", ttl: soon", "not a number" },
+		{ "zone: " ZONE ", zone_name: " ZONE ", token: " TOKEN, "the same option" },
+		{ "zone: " LONG_ZONE ", subdomain: wg, token: " TOKEN, "more than the 253 of a DNS name" },
+	};
 
-	cfg.token = TOKEN;
-	cfg.zone = "exa mple.com";
-	assert_int_equal(store_new(&cfg, &env, &s, &e), -EINVAL);
-	cfg.zone = ZONE;
-	cfg.subdomain = "a/b";
-	assert_int_equal(store_new(&cfg, &env, &s, &e), -EINVAL);
-	cfg.subdomain = NULL;
-	cfg.token = "two\r\nlines";
-	assert_int_equal(store_new(&cfg, &env, &s, &e), -EINVAL);
-	assert_null(strstr(e.msg, "two"));
-	cfg.token = "";
-	assert_int_equal(store_new(&cfg, &env, &s, &e), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct store *s = NULL;
+		struct errbuf e = { "" };
+
+		assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "cf",
+						"{type: builtin, name: cloudflare, %s}", bad[i].entry),
+				 -EINVAL);
+		if (!strstr(e.msg, bad[i].want))
+			fail_msg("%zu: '%s' does not say '%s'", i, e.msg, bad[i].want);
+		assert_null(strstr(e.msg, "two"));
+		assert_null(s);
+	}
 }
 
 /* Both spellings the config parser accepts reach the same store. */
@@ -644,7 +657,7 @@ static void test_config_spellings(void **state)
 		char buf[256];
 
 		assert_int_equal(control("POST", "/_fake/reset", NULL, buf, sizeof(buf)), 0);
-		if (config_parse("test", yaml[i], strlen(yaml[i]), &cfg, &d)) {
+		if (store_config_parse("test", yaml[i], strlen(yaml[i]), &cfg, &d)) {
 			config_diags_print(&d, stderr);
 			fail_msg("config %zu rejected", i);
 		}

@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "store/store-exec.h"
 #include "store_test.h"
@@ -59,24 +61,27 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* An exec store running command with args, under name, with a timeout. */
+static struct store *exec_store(struct fixture *f, const char *name, const char *command,
+				char *const *args, size_t n, int64_t timeout_ms)
+{
+	struct store *s = NULL;
+	struct errbuf e;
+	char list[1500];
+
+	if (store_test_new(f->loop, &f->log, &s, &e, name,
+			   "{type: exec, command: \"%s\", args: %s, timeout: %lldms}", command,
+			   yaml_list(list, sizeof(list), args, n), (long long)timeout_ms))
+		fail_msg("store_new: %s", e.msg);
+	return s;
+}
+
 static struct store *new_store(struct fixture *f, const char *command, const char *a0,
 			       const char *a1)
 {
 	char *args[2] = { (char *)a0, (char *)a1 };
-	struct config_plugin cfg = {
-		.name = "t",
-		.type = PLUGIN_EXEC,
-		.command = (char *)command,
-		.args = args,
-		.n_args = a1 ? 2 : a0 ? 1 : 0,
-		.timeout_ms = TIMEOUT_MS,
-	};
-	struct store_env env = { f->loop, &f->log };
-	struct store *s = NULL;
-	struct errbuf e;
 
-	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
-	return s;
+	return exec_store(f, "t", command, args, a1 ? 2 : a0 ? 1 : 0, TIMEOUT_MS);
 }
 
 static void round_trip(struct fixture *f, struct store *s)
@@ -180,21 +185,10 @@ static void test_response_parse(void **state)
 static int64_t misbehave(struct fixture *f, const char *mode, struct outcome *o, uint32_t fwmark)
 {
 	char *args[3] = { "tests/plugins/misbehave.sh", (char *)mode, f->pidfile };
-	struct config_plugin cfg = {
-		.name = "bad",
-		.type = PLUGIN_EXEC,
-		.command = "/bin/sh",
-		.args = args,
-		.n_args = 3,
-		.timeout_ms = timeout_for(mode),
-	};
-	struct store_env env = { f->loop, &f->log };
-	struct store *s = NULL;
-	struct errbuf e;
+	struct store *s = exec_store(f, "bad", "/bin/sh", args, 3, timeout_for(mode));
 	int64_t ms;
 
-	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
-	ms = do_get(f->loop, s, KEY_A, fwmark, o, cfg.timeout_ms + 3000);
+	ms = do_get(f->loop, s, KEY_A, fwmark, o, timeout_for(mode) + 3000);
 	assert_true(ms >= 0);
 	assert_int_equal(o->calls, 1);
 	store_free(s);
@@ -348,20 +342,9 @@ static void test_secrets_scrubbed(void **state)
 	struct fixture *f = *state;
 	char *args[5] = { "tests/plugins/misbehave.sh", "echo-args", f->pidfile, "-token",
 			  "SeCrEtToKeN99" };
-	struct config_plugin cfg = {
-		.name = "leaky",
-		.type = PLUGIN_EXEC,
-		.command = "/bin/sh",
-		.args = args,
-		.n_args = 5,
-		.timeout_ms = 5000,
-	};
-	struct store_env env = { f->loop, &f->log };
 	static struct outcome o;
-	struct store *s = NULL;
-	struct errbuf e;
+	struct store *s = exec_store(f, "leaky", "/bin/sh", args, 5, 5000);
 
-	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
 	assert_true(do_get(f->loop, s, KEY_A, 0, &o, 8000) >= 0);
 	store_free(s);
 	assert_int_equal(o.status, STORE_ERROR);
@@ -377,13 +360,9 @@ static void test_concurrent(void **state)
 	struct fixture *f = *state;
 	struct store *slow = NULL, *fast;
 	char *args[3] = { "tests/plugins/misbehave.sh", "hang", f->pidfile };
-	struct config_plugin cfg = { .name = "slow", .type = PLUGIN_EXEC, .command = "/bin/sh",
-				     .args = args, .n_args = 3, .timeout_ms = 20000 };
-	struct store_env env = { f->loop, &f->log };
 	static struct outcome hung, quick[4];
-	struct errbuf e;
 
-	assert_int_equal(store_new(&cfg, &env, &slow, &e), 0);
+	slow = exec_store(f, "slow", "/bin/sh", args, 3, 20000);
 	fast = new_store(f, "/bin/sh", "tests/plugins/action-storage.sh", f->dir);
 	fast->timeout_ms = SLACK_MS;
 	memset(&hung, 0, sizeof(hung));
@@ -419,6 +398,164 @@ static void test_concurrent(void **state)
 	assert_int_equal(hung.calls, 0);
 }
 
+
+static int count_entries(const char *dir)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int max_seen(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int n, max = 0;
+
+	if (!fp)
+		return -1;
+	while (fscanf(fp, "%d", &n) == 1)
+		if (n > max)
+			max = n;
+	fclose(fp);
+	return max;
+}
+
+/* 300 gets at once on a store whose plugin takes a while: never more than the limit
+ * of plugin processes at a time (counted by the plugins themselves and by sampling
+ * here), every get completes, none times out although the last ones wait long past
+ * the per-operation timeout (it counts from when the operation starts running). */
+static void test_bounded_children(void **state)
+{
+	struct fixture *f = *state;
+	enum { N_OPS = 300 };
+	char run[700], seen[700];
+	char *args[3] = { "tests/plugins/slow-count.sh", f->dir, "0.02" };
+	static struct outcome o[N_OPS];
+	struct store *s = NULL;
+	int done = 0, sampled_max = 0;
+
+	snprintf(run, sizeof(run), "%s/run", f->dir);
+	snprintf(seen, sizeof(seen), "%s/seen", f->dir);
+	assert_int_equal(mkdir(run, 0755), 0);
+	s = exec_store(f, "many", "/bin/sh", args, 3, 1000);
+	for (int i = 0; i < N_OPS; i++) {
+		memset(&o[i], 0, sizeof(o[i]));
+		assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &o[i]), 0);
+	}
+	loop_update_now(f->loop);
+	for (int64_t end = loop_now(f->loop) + 60000; done < N_OPS && loop_now(f->loop) < end;) {
+		int n;
+
+		loop_run_once(f->loop, 50);
+		if ((n = count_entries(run)) > sampled_max)
+			sampled_max = n;
+		done = 0;
+		for (int i = 0; i < N_OPS; i++)
+			done += o[i].calls;
+	}
+	store_free(s);
+	fprintf(stderr, "max running: %d seen by the plugins, %d sampled\n", max_seen(seen),
+		sampled_max);
+	assert_true(max_seen(seen) >= 1);
+	assert_true(max_seen(seen) <= STORE_DEFAULT_CONCURRENCY);
+	assert_true(sampled_max <= STORE_DEFAULT_CONCURRENCY);
+	assert_int_equal(done, N_OPS);
+	for (int i = 0; i < N_OPS; i++) {
+		assert_int_equal(o[i].calls, 1);
+		if (o[i].status != STORE_NOT_FOUND)
+			fail_msg("get %d: status %d, error '%s'", i, o[i].status, o[i].error);
+	}
+}
+
+static int count_lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int n = 0, c;
+
+	if (!fp)
+		return 0;
+	while ((c = fgetc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* max_concurrent from the entry; cancel takes running and queued operations alike: the
+ * running ones are killed, the queued ones never start, the others go on. */
+static void test_queue_limit_and_cancel(void **state)
+{
+	struct fixture *f = *state;
+	char run[700], seen[700], started[700], list[1500];
+	char *args[3] = { "tests/plugins/slow-count.sh", f->dir, "0.3" };
+	static struct outcome a[3], b[3];
+	struct store *s = NULL;
+	struct errbuf e;
+	int done = 0;
+
+	snprintf(run, sizeof(run), "%s/run", f->dir);
+	snprintf(seen, sizeof(seen), "%s/seen", f->dir);
+	snprintf(started, sizeof(started), "%s/started", f->dir);
+	assert_int_equal(mkdir(run, 0755), 0);
+	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "two",
+					"{type: exec, command: /bin/sh, args: %s, max_concurrent: 2}",
+					yaml_list(list, sizeof(list), args, 3)),
+			 0);
+	assert_int_equal(s->max_running, 2);
+	/* a a run; b a b b wait */
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[0]), 0);
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[1]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[0]), 0);
+	assert_int_equal(store_get(s, KEY_A, 0, outcome_cb, &a[2]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[1]), 0);
+	assert_int_equal(store_get(s, KEY_B, 0, outcome_cb, &b[2]), 0);
+	assert_int_equal(s->running, 2);
+	for (int i = 0; i < 3; i++)
+		store_cancel(s, &a[i]);
+	assert_int_equal(s->running, 2); /* two of b's took the free slots */
+	loop_update_now(f->loop);
+	for (int64_t end = loop_now(f->loop) + 10000; done < 3 && loop_now(f->loop) < end;) {
+		loop_run_once(f->loop, 50);
+		done = b[0].calls + b[1].calls + b[2].calls;
+	}
+	loop_run_once(f->loop, 50);
+	store_free(s);
+	assert_int_equal(done, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(a[i].calls, 0);
+		assert_int_equal(b[i].status, STORE_NOT_FOUND);
+	}
+	/* the two running a's may or may not have got as far as logging themselves; the
+	 * queued one never ran, and every b did */
+	assert_true(count_lines(started) >= 3 && count_lines(started) <= 5);
+	assert_true(max_seen(seen) <= 2);
+}
+
+/* Stores that cannot notify say so. */
+static void test_no_watch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = new_store(f, "/bin/true", NULL, NULL);
+	const struct store_caps *c = store_caps(s);
+
+	assert_int_equal(store_watch(s, KEY_A, (store_change_cb)(void (*)(void))outcome_cb, f),
+			 -EOPNOTSUPP);
+	assert_false(c->notifies);
+	assert_false(c->cheap_reads);
+	assert_false(c->dedup_default);
+	assert_int_equal(c->value_max, 0);
+	assert_int_equal(s->max_running, STORE_DEFAULT_CONCURRENCY);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +575,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secrets_scrubbed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_logged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounded_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_limit_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

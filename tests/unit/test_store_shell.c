@@ -43,19 +43,14 @@ static int teardown(void **state)
 
 static struct store *new_store(struct fixture *f, char **args, size_t n)
 {
-	struct config_plugin cfg = {
-		.name = "sh",
-		.type = PLUGIN_SHELL,
-		.command = "/bin/sh",
-		.args = args,
-		.n_args = n,
-		.timeout_ms = TIMEOUT_MS,
-	};
-	struct store_env env = { f->loop, &f->log };
 	struct store *s = NULL;
 	struct errbuf e;
+	char list[1500];
 
-	assert_int_equal(store_new(&cfg, &env, &s, &e), 0);
+	if (store_test_new(f->loop, &f->log, &s, &e, "sh",
+			   "{type: shell, command: /bin/sh, args: %s, timeout: %dms}",
+			   yaml_list(list, sizeof(list), args, n), TIMEOUT_MS))
+		fail_msg("store_new: %s", e.msg);
 	return s;
 }
 

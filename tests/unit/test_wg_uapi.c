@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The UAPI backend: reply parsing from replies recorded from wireguard-go 0.0.20220316
- * (Debian 12), request formatting, and the socket exchange against a fake daemon. */
+/* The UAPI text: reply parsing from replies recorded from wireguard-go 0.0.20220316
+ * (Debian 12), including preshared keys and allowed IPs, and request formatting (sets
+ * of several peers, the keepalive ordering, replace). The socket side is in
+ * test_wg_handle.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -9,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -49,6 +49,41 @@ static const char recorded[] =
 	"allowed_ip=2001:db8:1::/64\n"
 	"errno=0\n"
 	"\n";
+
+/* `wg set smwgrec1 private-key K listen-port 51820 peer P1 preshared-key PSK endpoint
+ * 198.51.100.7:51820 allowed-ips 198.18.0.7/32,2001:db8:7::/48,198.18.128.0/17
+ * persistent-keepalive 15 peer P2 allowed-ips 0.0.0.0/0`, then "get=1" (twice on one
+ * connection: the second reply was the same). Throwaway keys. */
+static const char recorded_psk[] =
+	"private_key=20e81454bd1fbb1a0da8b9221ab64e443607c3d4ad2bf2c99eec70eadc3f3f7f\n"
+	"listen_port=51820\n"
+	"public_key=8511e6350b2ead66e79090bb374df94652215b0ba9c3dea39d773e99d564997f\n"
+	"preshared_key=19f78cd34668bfedcd669c8753fdabe4ce92c731f6dff55f695075565576892f\n"
+	"protocol_version=1\n"
+	"endpoint=198.51.100.7:51820\n"
+	"last_handshake_time_sec=0\n"
+	"last_handshake_time_nsec=0\n"
+	"tx_bytes=0\n"
+	"rx_bytes=0\n"
+	"persistent_keepalive_interval=15\n"
+	"allowed_ip=198.18.0.7/32\n"
+	"allowed_ip=2001:db8:7::/48\n"
+	"allowed_ip=198.18.128.0/17\n"
+	"public_key=d6da784661e0f8d6eac5bb82324a94345f2ada6c1597879bdc763d4a33dc8302\n"
+	"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
+	"protocol_version=1\n"
+	"last_handshake_time_sec=0\n"
+	"last_handshake_time_nsec=0\n"
+	"tx_bytes=0\n"
+	"rx_bytes=0\n"
+	"persistent_keepalive_interval=0\n"
+	"allowed_ip=0.0.0.0/0\n"
+	"errno=0\n"
+	"\n";
+/* What `wg show smwgrec1 dump` printed: P1, its preshared key, P2. */
+#define PSK_PEER1 "hRHmNQsurWbnkJC7N035RlIhWwupw96jnXc+mdVkmX8="
+#define PSK_PSK1 "GfeM00Zov+3NZpyHU/2r5M6SxzH23/VfaVB1VlV2iS8="
+#define PSK_PEER2 "1tp4RmHg+NbqxbuCMkqUNF8q2mwVl4eb3HY9SjPcgwI="
 
 /* What `wg show smwgrec0 dump` printed for the same device. */
 #define REC_PUB "mRRGvzo6G4/+Y4OLj9VO7zXAWhLHup1v8kC4uw/W13s="
@@ -102,6 +137,69 @@ static void test_recorded(void **state)
 	assert_int_equal(dev->peers[1].last_handshake_sec, 0);
 	assert_non_null(wg_device_find_peer(dev, dev->peers[1].public_key));
 	wg_device_free(dev);
+}
+
+static void ips_equal(const struct wg_peer *p, const char *want)
+{
+	char got[512] = "", one[WG_ALLOWED_IP_STR_LEN];
+
+	for (size_t i = 0; i < p->n_allowed_ips; i++) {
+		if (i)
+			strcat(got, ",");
+		strcat(got, wg_allowed_ip_format(&p->allowed_ips[i], one, sizeof(one)));
+	}
+	assert_string_equal(got, want);
+}
+
+static void test_recorded_psk_and_allowed_ips(void **state)
+{
+	struct wg_device *dev = NULL;
+	struct errbuf e = { "" };
+
+	(void)state;
+	assert_int_equal(parse(recorded_psk, &dev, &e), 0);
+	assert_int_equal(dev->n_peers, 2);
+	key_b64_equal(dev->peers[0].public_key, PSK_PEER1);
+	assert_true(dev->peers[0].flags & WG_PEER_HAS_PSK);
+	key_b64_equal(dev->peers[0].preshared_key, PSK_PSK1);
+	ips_equal(&dev->peers[0], "198.18.0.7/32,2001:db8:7::/48,198.18.128.0/17");
+	assert_int_equal(dev->peers[0].persistent_keepalive, 15);
+	key_b64_equal(dev->peers[1].public_key, PSK_PEER2);
+	assert_false(dev->peers[1].flags & WG_PEER_HAS_PSK);
+	ips_equal(&dev->peers[1], "0.0.0.0/0");
+	assert_int_equal(dev->peers[1].allowed_ips[0].family, AF_INET);
+	assert_int_equal(dev->peers[1].allowed_ips[0].cidr, 0);
+	wg_device_free(dev);
+
+	/* The first recording: the zero preshared key is no key. */
+	assert_int_equal(parse(recorded, &dev, &e), 0);
+	assert_false(dev->peers[0].flags & WG_PEER_HAS_PSK);
+	ips_equal(&dev->peers[0], "198.18.0.2/32");
+	ips_equal(&dev->peers[1], "198.18.0.3/32,2001:db8:1::/64");
+	assert_int_equal(dev->peers[1].allowed_ips[1].family, AF_INET6);
+	assert_int_equal(dev->peers[1].allowed_ips[1].cidr, 64);
+	wg_device_free(dev);
+}
+
+static void test_allowed_ip_text(void **state)
+{
+	static const char *const good[] = { "198.18.0.2/32", "0.0.0.0/0", "2001:db8::/32",
+					    "::/0", "2001:db8::1/128", "198.18.0.0/15" };
+	static const char *const bad[] = { "", "/", "198.18.0.2", "198.18.0.2/", "198.18.0.2/33",
+					   "2001:db8::/129", "/32", "[2001:db8::1]/64",
+					   "198.18.0.2/+1", "198.18.0.2/ 1", "host/8",
+					   "198.18.0.2/32/1", "198.18.0.2:1/32", "fe80::1%2/64" };
+	struct wg_allowed_ip ip;
+	char buf[WG_ALLOWED_IP_STR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		assert_int_equal(wg_allowed_ip_parse(good[i], strlen(good[i]), &ip), 0);
+		assert_string_equal(wg_allowed_ip_format(&ip, buf, sizeof(buf)), good[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (wg_allowed_ip_parse(bad[i], strlen(bad[i]), &ip) != -EINVAL)
+			fail_msg("'%s' parsed", bad[i]);
 }
 
 static void test_counters_and_many_peers(void **state)
@@ -212,6 +310,15 @@ static void test_garbage(void **state)
 		"public_key=000000000000000000000000000000000000000000000000000000000000001\n"
 		"errno=0\n\n",
 		"errno=0\nlisten_port=1\n\n",
+		"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
+		"errno=0\n\n",
+		"allowed_ip=198.18.0.1/32\nerrno=0\n\n",
+		"public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"preshared_key=00\nerrno=0\n\n",
+		"public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"allowed_ip=198.18.0.1/33\nerrno=0\n\n",
+		"public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"allowed_ip=198.18.0.1\nerrno=0\n\n",
 		"\x00\x01\x02=\xff\nerrno=0",
 	};
 	struct wg_device *dev = NULL;
@@ -263,180 +370,128 @@ static void test_endpoint_text(void **state)
 	assert_string_equal(buf, "(none)");
 }
 
-static void test_format_set(void **state)
+static void text_equal(struct secbuf *b, const char *want)
 {
-	struct wg_peer_update u = { .keepalive = -1 };
+	assert_non_null(b->p);
+	assert_int_equal(strlen((const char *)b->p), b->len);
+	assert_string_equal((const char *)b->p, want);
+	secbuf_free(b);
+}
+
+#define KEY_AB "abababababababababababababababababababababababababababababababab"
+#define KEY_CD "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+#define KEY_EF "efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef"
+
+static void op_init(struct wg_peer_op *op, uint8_t fill, unsigned flags)
+{
+	memset(op, 0, sizeof(*op));
+	memset(op->public_key, fill, WG_KEY_LEN);
+	op->flags = flags;
+	op->keepalive = -1;
+}
+
+static void test_format_ops(void **state)
+{
+	struct wg_peer_op ops[4];
+	union sm_addr ep, ep4;
+	struct secbuf b = { 0 };
+
+	(void)state;
+	assert_int_equal(addr_parse("[2001:db8::2]:4500", 18, AF_UNSPEC, ADDR_PORT0, &ep, NULL), 0);
+	assert_int_equal(addr_parse("203.0.113.9:4444", 16, AF_UNSPEC, 0, &ep4, NULL), 0);
+	op_init(&ops[0], 0xab, WG_OP_UPDATE_ONLY);
+	ops[0].endpoint = &ep;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 1), 0);
+	text_equal(&b, "set=1\npublic_key=" KEY_AB "\nupdate_only=true\nendpoint=[2001:db8::2]:4500\n\n");
+
+	/* Endpoint and keepalive 0 then 1 for one peer, an endpoint for another: the
+	 * section without a keepalive goes first (wireguard-go would otherwise send it
+	 * the keepalive the previous section turned on); the first peer's order stays. */
+	ops[0].keepalive = 0;
+	op_init(&ops[1], 0xab, WG_OP_UPDATE_ONLY);
+	ops[1].keepalive = 1;
+	op_init(&ops[2], 0xcd, WG_OP_UPDATE_ONLY);
+	ops[2].endpoint = &ep4;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 3), 0);
+	text_equal(&b, "set=1\n"
+		       "public_key=" KEY_CD "\nupdate_only=true\nendpoint=203.0.113.9:4444\n"
+		       "public_key=" KEY_AB "\nupdate_only=true\nendpoint=[2001:db8::2]:4500\n"
+		       "persistent_keepalive_interval=0\n"
+		       "public_key=" KEY_AB "\nupdate_only=true\npersistent_keepalive_interval=1\n\n");
+
+	/* A section never moves ahead of an earlier one of its own peer. */
+	op_init(&ops[0], 0xab, WG_OP_UPDATE_ONLY);
+	ops[0].keepalive = 25;
+	op_init(&ops[1], 0xab, WG_OP_UPDATE_ONLY);
+	ops[1].endpoint = &ep4;
+	op_init(&ops[2], 0xef, WG_OP_UPDATE_ONLY);
+	ops[2].endpoint = &ep4;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 3), 0);
+	text_equal(&b, "set=1\n"
+		       "public_key=" KEY_EF "\nupdate_only=true\nendpoint=203.0.113.9:4444\n"
+		       "public_key=" KEY_AB "\nupdate_only=true\npersistent_keepalive_interval=25\n"
+		       "public_key=" KEY_AB "\nupdate_only=true\nendpoint=203.0.113.9:4444\n\n");
+
+	op_init(&ops[0], 0xab, WG_OP_UPDATE_ONLY);
+	ops[0].keepalive = 65536;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 1), -EINVAL);
+	ops[0].keepalive = -1;
+	memset(&ep, 0, sizeof(ep));
+	ops[0].endpoint = &ep;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 1), -EINVAL);
+	secbuf_free(&b);
+}
+
+static void test_format_replace(void **state)
+{
+	struct wg_allowed_ip ips[2];
+	struct wg_peer_op ops[3];
+	uint8_t psk[WG_KEY_LEN];
 	union sm_addr ep;
-	struct strbuf s = { 0 };
+	struct secbuf b = { 0 };
 
 	(void)state;
-	memset(u.public_key, 0xab, sizeof(u.public_key));
-	assert_int_equal(addr_parse("[2001:db8::2]:4500", 18, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL), 0);
-	u.endpoint = &ep;
-	assert_int_equal(wg_uapi_format_set(&s, &u), 0);
-	assert_string_equal(s.buf, "set=1\npublic_key=abababababababababababababababababababababababababababababababab\n"
-				   "update_only=true\nendpoint=[2001:db8::2]:4500\n\n");
-	sb_free(&s);
-	u.endpoint = NULL;
-	u.keepalive = 0;
-	assert_int_equal(wg_uapi_format_set(&s, &u), 0);
-	assert_non_null(strstr(s.buf, "update_only=true\npersistent_keepalive_interval=0\n\n"));
-	sb_free(&s);
-	u.keepalive = 65536;
-	assert_int_equal(wg_uapi_format_set(&s, &u), -EINVAL);
-	sb_free(&s);
+	assert_int_equal(wg_allowed_ip_parse("198.18.0.7/32", 13, &ips[0]), 0);
+	assert_int_equal(wg_allowed_ip_parse("2001:db8:7::/48", 15, &ips[1]), 0);
+	assert_int_equal(addr_parse("198.51.100.7:51820", 18, AF_UNSPEC, 0, &ep, NULL), 0);
+	memset(psk, 0xcd, sizeof(psk));
+	op_init(&ops[0], 0xab, WG_OP_REMOVE);
+	op_init(&ops[1], 0xab, WG_OP_REPLACE_IPS);
+	ops[1].preshared_key = psk;
+	ops[1].endpoint = &ep;
+	ops[1].keepalive = 1;
+	ops[1].allowed_ips = ips;
+	ops[1].n_allowed_ips = 2;
+	op_init(&ops[2], 0xab, WG_OP_UPDATE_ONLY);
+	ops[2].keepalive = 0;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 3), 0);
+	text_equal(&b, "set=1\n"
+		       "public_key=" KEY_AB "\nremove=true\n"
+		       "public_key=" KEY_AB "\npreshared_key=" KEY_CD "\n"
+		       "endpoint=198.51.100.7:51820\npersistent_keepalive_interval=1\n"
+		       "replace_allowed_ips=true\nallowed_ip=198.18.0.7/32\nallowed_ip=2001:db8:7::/48\n"
+		       "public_key=" KEY_AB "\nupdate_only=true\npersistent_keepalive_interval=0\n\n");
+	ips[1].cidr = 129;
+	assert_int_equal(wg_uapi_format_ops(&b, ops, 3), -EINVAL);
+	secbuf_free(&b);
 }
 
-/* ---- a fake daemon on a temporary socket ---- */
-
-struct fake {
-	char dir[64], path[100], log[100];
-	pid_t pid;
-};
-
-/* Serves connections: answers get=1 with `reply`, set=1 with errno=0, and appends every
- * request to the log file. With silent set, it accepts and never answers. */
-static void fake_serve(int lfd, const char *reply, const char *logpath, int silent)
+static void test_reply_end(void **state)
 {
-	for (;;) {
-		char req[4096];
-		size_t n = 0;
-		int c = accept(lfd, NULL, NULL);
-		FILE *f;
-
-		if (c < 0)
-			_exit(1);
-		while (n < sizeof(req) && !(n >= 2 && req[n - 1] == '\n' && req[n - 2] == '\n')) {
-			ssize_t k = read(c, req + n, sizeof(req) - n);
-
-			if (k <= 0)
-				break;
-			n += (size_t)k;
-		}
-		f = fopen(logpath, "a");
-		if (f) {
-			fwrite(req, 1, n, f);
-			fclose(f);
-		}
-		if (silent) {
-			pause();
-			_exit(0);
-		}
-		if (n >= 5 && !memcmp(req, "get=1", 5)) {
-			/* Dribble the reply to exercise reassembly. */
-			for (size_t i = 0, total = strlen(reply); i < total; i += 7) {
-				size_t len = total - i < 7 ? total - i : 7;
-
-				if (write(c, reply + i, len) < 0)
-					break;
-			}
-		} else if (write(c, "errno=0\n\n", 9) < 0) {
-			_exit(1);
-		}
-		close(c);
-	}
-}
-
-static void fake_start(struct fake *fk, const char *reply, int silent)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int lfd;
-
-	snprintf(fk->dir, sizeof(fk->dir), "/tmp/sm-uapi-test.XXXXXX");
-	assert_non_null(mkdtemp(fk->dir));
-	snprintf(fk->path, sizeof(fk->path), "%s/smt0.sock", fk->dir);
-	snprintf(fk->log, sizeof(fk->log), "%s/requests", fk->dir);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fk->path);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	fk->pid = fork();
-	assert_true(fk->pid >= 0);
-	if (fk->pid == 0)
-		fake_serve(lfd, reply, fk->log, silent);
-	close(lfd);
-}
-
-static char *fake_requests(struct fake *fk)
-{
-	static char buf[8192];
-	FILE *f = fopen(fk->log, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static void fake_stop(struct fake *fk)
-{
-	kill(fk->pid, SIGKILL);
-	waitpid(fk->pid, NULL, 0);
-	unlink(fk->path);
-	unlink(fk->log);
-	rmdir(fk->dir);
-}
-
-static void test_io_get_and_set(void **state)
-{
-	struct wg_peer_update u = { .keepalive = 25 };
-	struct wg_device *dev = NULL;
-	union sm_addr ep;
-	struct errbuf e = { "" };
-	struct fake fk;
+	static const struct {
+		const char *s;
+		size_t from, end;
+	} cases[] = {
+		{ "errno=0\n\n", 0, 9 },     { "errno=0\n\nrest", 0, 9 }, { "errno=0\n", 0, 0 },
+		{ "\n", 0, 1 },		{ "", 0, 0 },		    { "a=1\nb=2\n\n", 8, 9 },
+		{ "errno=0\n\n", 8, 9 },
+	};
 
 	(void)state;
-	fake_start(&fk, recorded, 0);
-	assert_int_equal(wg_uapi_get(fk.path, "smt0", &dev, &e), 0);
-	assert_int_equal(dev->n_peers, 2);
-	assert_int_equal(dev->listen_port, 51820);
-
-	/* A peer that is not on the device: only the get is sent. */
-	memset(u.public_key, 0x11, WG_KEY_LEN);
-	assert_int_equal(wg_uapi_set_peer(fk.path, "smt0", &u, &e), -ENOENT);
-	assert_non_null(strstr(e.msg, "is not on smt0"));
-	assert_string_equal(fake_requests(&fk), "get=1\n\nget=1\n\n");
-
-	memcpy(u.public_key, dev->peers[1].public_key, WG_KEY_LEN);
-	assert_int_equal(addr_parse("203.0.113.9:4444", 16, AF_UNSPEC, ADDR_PORT0 | ADDR_ZONE, &ep, NULL), 0);
-	u.endpoint = &ep;
-	assert_int_equal(wg_uapi_set_peer(fk.path, "smt0", &u, &e), 0);
-	assert_string_equal(fake_requests(&fk),
-			    "get=1\n\nget=1\n\nget=1\n\n"
-			    "set=1\npublic_key=d58113a0d29054a8f111fc6761c29e24160755f0e616ce7496a99eb6a0277620\n"
-			    "update_only=true\nendpoint=203.0.113.9:4444\npersistent_keepalive_interval=25\n\n");
-	wg_device_free(dev);
-	fake_stop(&fk);
-}
-
-static void test_io_errors(void **state)
-{
-	struct wg_device *dev = NULL;
-	struct errbuf e = { "" };
-	struct fake fk;
-
-	(void)state;
-	assert_int_equal(wg_uapi_get("/nonexistent/sm.sock", "x", &dev, &e), -ENODEV);
-	assert_non_null(strstr(e.msg, "no UAPI socket"));
-
-	/* A daemon that accepts and never answers: bounded by the timeout. */
-	fake_start(&fk, recorded, 1);
-	assert_int_equal(wg_uapi_get(fk.path, "smt0", &dev, &e), -ETIMEDOUT);
-	assert_non_null(strstr(e.msg, "no answer"));
-	fake_stop(&fk);
-
-	/* A daemon that died and left its socket: refused. */
-	fake_start(&fk, recorded, 0);
-	kill(fk.pid, SIGKILL);
-	waitpid(fk.pid, NULL, 0);
-	assert_int_equal(wg_uapi_get(fk.path, "smt0", &dev, &e), -ENODEV);
-	assert_non_null(strstr(e.msg, "nothing listens"));
-	fake_stop(&fk);
-	assert_null(dev);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_int_equal(wg_uapi_reply_end((const uint8_t *)cases[i].s, strlen(cases[i].s),
+						   cases[i].from),
+				 cases[i].end);
 }
 
 int main(void)
@@ -448,9 +503,11 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_endpoint_text),
-		cmocka_unit_test(test_format_set),
-		cmocka_unit_test(test_io_get_and_set),
-		cmocka_unit_test(test_io_errors),
+		cmocka_unit_test(test_recorded_psk_and_allowed_ips),
+		cmocka_unit_test(test_allowed_ip_text),
+		cmocka_unit_test(test_format_ops),
+		cmocka_unit_test(test_format_replace),
+		cmocka_unit_test(test_reply_end),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
