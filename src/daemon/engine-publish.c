@@ -11,7 +11,8 @@
 #define PUBLISH_RETRY_MIN_MS 2000
 #define TS_JSON_MAX 16	 /* ,"ts":NNNNNNNNNN */
 #define NAT_JSON_LEN 18	 /* ,"nat":"symmetric" */
-/* The largest value kept whole where records end up in DNS: one TXT string. */
+/* The value budget for a store that declares none: one DNS TXT string, the most
+ * cautious (an exec or shell plugin may keep records in DNS itself). */
 #define TXT_STRING_MAX 255
 
 static void publish_ok(struct eng_peer *p, const char *content)
@@ -76,17 +77,19 @@ static bool record_of(const struct eng_iface *ifc, struct record *rec)
 	return rec->ipv4.sa.sa_family != AF_UNSPEC || rec->ipv6.sa.sa_family != AF_UNSPEC;
 }
 
-/* Our "ts" (and the NAT note) only when the sealed value still fits one DNS TXT string:
- * Cloudflare splits longer values and stunmesh-go reads them as they are. */
-static void record_extras(const struct eng_iface *ifc, struct record *rec, size_t content_len,
+/* Our "ts" (and the NAT note) only when the sealed value still fits what the store
+ * keeps whole (one DNS TXT string for Cloudflare, which splits longer values, and
+ * stunmesh-go reads them as they are). */
+static void record_extras(const struct eng_peer *p, struct record *rec, size_t content_len,
 			  int64_t now_unix)
 {
 	size_t base = RECORD_NONCE_LEN + RECORD_TAG_LEN + content_len;
+	size_t max = store_caps(p->store)->value_max ? store_caps(p->store)->value_max : TXT_STRING_MAX;
 
 	rec->ts = now_unix;
-	rec->has_ts = 2 * (base + TS_JSON_MAX) <= TXT_STRING_MAX;
-	rec->nat_symmetric = eng_iface_symmetric(ifc) &&
-			     2 * (base + NAT_JSON_LEN + (rec->has_ts ? TS_JSON_MAX : 0)) <= TXT_STRING_MAX;
+	rec->has_ts = 2 * (base + TS_JSON_MAX) <= max;
+	rec->nat_symmetric = eng_iface_symmetric(p->ifc) &&
+			     2 * (base + NAT_JSON_LEN + (rec->has_ts ? TS_JSON_MAX : 0)) <= max;
 }
 
 void eng_peer_publish(struct eng_peer *p, bool force)
@@ -116,7 +119,7 @@ void eng_peer_publish(struct eng_peer *p, bool force)
 		sb_free(&content);
 		return;
 	}
-	record_extras(ifc, &rec, content.len, eng_unix_now(eng));
+	record_extras(p, &rec, content.len, eng_unix_now(eng));
 	r = record_seal(&rec, p->pub, ifc->priv, &hex, &e);
 	if (r) {
 		log_error(eng->log, "peer %s: cannot seal our record: %s",

@@ -44,25 +44,6 @@ struct rl {
 	size_t added, removed, kept;
 };
 
-static bool str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static bool plugin_equal(const struct config_plugin *a, const struct config_plugin *b)
-{
-	if (a->type != b->type || a->dedup != b->dedup || a->dedup_set != b->dedup_set ||
-	    a->timeout_ms != b->timeout_ms || a->ttl != b->ttl || a->n_args != b->n_args ||
-	    !str_eq(a->command, b->command) || !str_eq(a->zone, b->zone) ||
-	    !str_eq(a->token, b->token) || !str_eq(a->subdomain, b->subdomain) ||
-	    !str_eq(a->dir, b->dir))
-		return false;
-	for (size_t i = 0; i < a->n_args; i++)
-		if (!str_eq(a->args[i], b->args[i]))
-			return false;
-	return true;
-}
-
 /* ---- build ------------------------------------------------------------------------------ */
 
 static int build_stores(struct engine *eng, struct rl *rl, const char *prefix)
@@ -80,7 +61,7 @@ static int build_stores(struct engine *eng, struct rl *rl, const char *prefix)
 		/* keep a running store whose settings did not change */
 		for (size_t j = 0; j < eng->stores.n; j++) {
 			if (rl->running_store_kept[j] || strcmp(eng->stores.names[j], np->name) ||
-			    !plugin_equal(&eng->cfg->plugins[j], np))
+			    !store_config_equal(&eng->cfg->plugins[j], np))
 				continue;
 			rl->stores.s[i] = eng->stores.s[j];
 			rl->running_store_kept[j] = true;

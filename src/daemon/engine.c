@@ -27,10 +27,10 @@ int64_t eng_unix_now(const struct engine *eng)
 	return eng->deps.unix_now(eng->deps.clock_ctx);
 }
 
-/* A read costs nothing where the store is a local folder. */
+/* A read costs nothing where the store says so (a local folder). */
 static bool store_reads_cheap(const struct store *s)
 {
-	return s && !strcmp(s->ops->kind, "file");
+	return s && store_caps(s)->cheap_reads;
 }
 
 const struct peer_params *eng_peer_params(const struct eng_peer *p, struct peer_params *pp)

@@ -188,6 +188,7 @@ int fake_store_new(void *ctx, const struct config_plugin *cfg, const struct stor
 	/* what store_new sets up, for a kind that is not in the table of kinds */
 	s->ops = &mem_ops;
 	s->caps = mem_ops.caps;
+	s->caps.cheap_reads = m->plugin->cheap_reads;
 	s->loop = env->loop;
 	s->log = env->log;
 	s->timeout_ms = 10000;

@@ -19,6 +19,7 @@ struct fake_plugin {
 	char name[32];
 	char fail[128]; /* non-empty: operations fail with these words */
 	bool fail_sets_only; /* then only writes fail */
+	bool cheap_reads;    /* the store's caps say reads cost nothing (as a file store) */
 	unsigned created, freed, gets, sets;
 };
 

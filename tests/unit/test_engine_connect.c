@@ -227,6 +227,24 @@ static void test_idle_peer_moved_is_followed(void **state)
 	assert_true(addr_equal(&ab->endpoint, &t->b->public_addr));
 }
 
+/* The same on a store whose reads are cheap: its record is read every 2 s, so the move
+ * is followed within seconds of b publishing it. */
+static void test_idle_peer_moved_cheap_store(void **state)
+{
+	struct bench *t = *state;
+	struct fake_peer *ab;
+
+	fake_stores_plugin(&t->w.stores, "mem")->cheap_reads = true;
+	pair(t, 0, 0);
+	start_pair(t, NULL);
+	assert_true(world_run_until(&t->w, 15000, both_connected, t));
+	ab = fake_peer_of(t->a, t->b);
+	world_run(&t->w, 5000);
+	fake_net_move(t->b, "203.0.113.115:40015");
+	world_run(&t->w, 14000); /* b's discovery (every 10 s) publishes it, a reads at 2 s */
+	assert_true(addr_equal(&ab->endpoint, &t->b->public_addr));
+}
+
 /* b's interface is deleted and created again (new index, no endpoints, counters from
  * zero): b's engine starts over on it and the pair connects again. */
 static void test_interface_recreated(void **state)
@@ -440,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_rediscovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heal_peer_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_peer_moved_is_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_peer_moved_cheap_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oneshot_done, setup, teardown),
