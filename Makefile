@@ -154,6 +154,27 @@ build/test/%: tests/unit/%.c $(LIB_OBJS) | build/test
 build/asan/test/%: tests/unit/%.c $(ASAN_OBJS) | build/asan/test
 	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) $(DEPFLAGS) -Itests/unit -o $@ $< $(ASAN_OBJS) $(PKG_LIBS) -lcmocka
 
+# The engine's tests run on test doubles (tests/unit/fake_*.c) and wrap the allocator,
+# so a test can fail one allocation at a chosen point (tests/unit/fake_alloc.h).
+FAKE_SRCS := $(wildcard tests/unit/fake_*.c)
+FAKE_OBJS := $(FAKE_SRCS:tests/unit/%.c=build/test/fake/%.o)
+ASAN_FAKE_OBJS := $(FAKE_SRCS:tests/unit/%.c=build/asan/test/fake/%.o)
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+
+$(FAKE_OBJS): build/test/fake/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -c -o $@ $<
+
+$(ASAN_FAKE_OBJS): build/asan/test/fake/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) $(DEPFLAGS) -Itests/unit -c -o $@ $<
+
+build/test/test_engine_%: tests/unit/test_engine_%.c $(FAKE_OBJS) $(LIB_OBJS) | build/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJS) $(LIB_OBJS) $(PKG_LIBS) -lcmocka $(WRAP_ALLOC)
+
+build/asan/test/test_engine_%: tests/unit/test_engine_%.c $(ASAN_FAKE_OBJS) $(ASAN_OBJS) | build/asan/test
+	$(CC) $(SM_CFLAGS) $(CPPFLAGS) -O1 -g $(SANITIZE) $(DEPFLAGS) -Itests/unit -o $@ $< $(ASAN_FAKE_OBJS) $(ASAN_OBJS) $(PKG_LIBS) -lcmocka $(WRAP_ALLOC)
+
 build/tools/%: tests/integration/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(SM_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
 

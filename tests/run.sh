@@ -5,6 +5,8 @@
 #    each cmocka case counts once per build.
 #  - fuzz regression: each build/fuzz/* target over tests/fuzz/corpus/<name>/ plus a few
 #    thousand fresh inputs (a smoke run; the long runs are `scripts/fuzz.sh`).
+#  - the include rule between layers: scripts/check-layers.sh; the size rule:
+#    scripts/check-size.sh.
 #  - integration: tests/integration/*.sh, each bounded by a timeout; they print
 #    "ok - what", "not ok - what" or "skip - what: why" lines.
 # Usage: tests/run.sh [--unit-only] [PATTERN]   (PATTERN filters test names)
@@ -50,6 +52,23 @@ for t in build/test/test_* build/asan/test/test_*; do
 done
 
 if [ $unit_only -eq 0 ]; then
+	# the include rule between the layers (docs/ARCHITECTURE.md)
+	if want check-layers; then
+		if sh scripts/check-layers.sh >$logdir/check-layers.log 2>&1; then
+			pass=$((pass + 1)); echo "ok   check-layers (the include rule, no cycles)"
+		else
+			note_fail check-layers 1; echo "FAIL check-layers:"; cat $logdir/check-layers.log
+		fi
+	fi
+	# the size rule (files, functions) of the style guide
+	if want check-size; then
+		if sh scripts/check-size.sh >$logdir/check-size.log 2>&1; then
+			pass=$((pass + 1)); echo "ok   check-size (files <= 800 lines, functions <= 120)"
+		else
+			note_fail check-size 1; echo "FAIL check-size:"; cat $logdir/check-size.log
+		fi
+	fi
+
 	for f in build/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		want "$f" || continue

@@ -26,20 +26,28 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
+struct run {
+	struct app *app;
+	struct engine *eng;
+	bool oneshot;
+};
+
 static void on_stop(struct loop *l, int signo, void *arg)
 {
-	struct engine *eng = arg;
+	struct run *run = arg;
 
-	log_info(eng->log, "%s: stopping (endpoints that were set stay set)", strsignal(signo));
-	eng->exit_code = eng->opts.oneshot ? 1 : 0;
-	loop_stop(l);
+	(void)l;
+	log_info(&run->app->log, "%s: stopping (endpoints that were set stay set)", strsignal(signo));
+	engine_stop(run->eng, run->oneshot ? 1 : 0);
 }
 
 static void on_hup(struct loop *l, int signo, void *arg)
 {
+	struct run *run = arg;
+
 	(void)l;
 	(void)signo;
-	engine_reload(arg);
+	engine_reload(run->eng);
 }
 
 static int run_engine(struct app *app, struct config *cfg, const struct config_source *src,
@@ -47,7 +55,7 @@ static int run_engine(struct app *app, struct config *cfg, const struct config_s
 {
 	struct engine_opts opts = { .oneshot = oneshot, .oneshot_timeout_ms = timeout_ms };
 	struct errbuf e = { "" };
-	struct engine *eng = NULL;
+	struct run run = { .app = app, .oneshot = oneshot };
 	struct loop *loop = NULL;
 	int rc = EXIT_FAIL;
 
@@ -57,17 +65,16 @@ static int run_engine(struct app *app, struct config *cfg, const struct config_s
 		config_free(cfg);
 		return EXIT_FAIL;
 	}
-	if (engine_new(loop, &app->log, cfg, &opts, src, &eng, &e)) {
+	if (engine_new(loop, &app->log, cfg, &opts, src, NULL, &run.eng, &e)) {
 		log_error(&app->log, "%s", e.msg);
-		config_free(cfg);
 		goto out;
 	}
-	if (loop_signal_add(loop, SIGTERM, on_stop, eng) || loop_signal_add(loop, SIGINT, on_stop, eng) ||
-	    loop_signal_add(loop, SIGHUP, on_hup, eng)) {
+	if (loop_signal_add(loop, SIGTERM, on_stop, &run) ||
+	    loop_signal_add(loop, SIGINT, on_stop, &run) || loop_signal_add(loop, SIGHUP, on_hup, &run)) {
 		log_error(&app->log, "cannot set up signal handling");
 		goto out;
 	}
-	if (engine_start(eng, &e)) {
+	if (engine_start(run.eng, &e)) {
 		log_error(&app->log, "%s", e.msg);
 		goto out;
 	}
@@ -76,11 +83,11 @@ static int run_engine(struct app *app, struct config *cfg, const struct config_s
 		log_error(&app->log, "event loop failed");
 		goto out;
 	}
-	if (oneshot && eng->exit_code)
-		engine_report_failures(eng);
-	rc = eng->exit_code ? EXIT_FAIL : EXIT_OK;
+	if (oneshot && engine_exit_code(run.eng))
+		engine_report_failures(run.eng);
+	rc = engine_exit_code(run.eng) ? EXIT_FAIL : EXIT_OK;
 out:
-	engine_free(eng);
+	engine_free(run.eng);
 	loop_free(loop);
 	return rc;
 }

@@ -3,11 +3,11 @@
  * when they were learnt, per peer its state, endpoint, handshake age, transfer and the
  * store's last result. No key material but public keys. */
 #include "daemon/engine.h"
+#include "daemon/engine-int.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void add_str(cJSON *o, const char *k, const char *v)
 {
@@ -55,6 +55,27 @@ static cJSON *disc_json(const struct eng_disc *dc)
 	return o;
 }
 
+/* The ways the peer can be reached and how each is doing. */
+static void paths_json(cJSON *o, const struct peer_fsm *f)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "paths");
+	char buf[ADDR_STR_LEN];
+
+	for (unsigned i = 0; arr && i < f->n_paths; i++) {
+		const struct peer_path *pa = &f->paths[i];
+		cJSON *po = cJSON_CreateObject();
+
+		if (!po)
+			return;
+		cJSON_AddItemToArray(arr, po);
+		add_str(po, "kind", peer_path_kind_name(pa->kind));
+		addr_format(&pa->remote, buf, sizeof(buf));
+		add_str(po, "remote", pa->remote.sa.sa_family == AF_UNSPEC ? "" : buf);
+		add_str(po, "state", peer_path_state_name(pa->state));
+		cJSON_AddBoolToObject(po, "active", i == f->active);
+	}
+}
+
 static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -69,26 +90,27 @@ static cJSON *peer_json(const struct eng_peer *p, int64_t now_unix)
 	cJSON_AddBoolToObject(o, "peer_nat_symmetric", p->peer_symmetric);
 	if (peer_note(p))
 		add_str(o, "note", peer_note(p));
-	addr_format(&p->fsm.dev_endpoint, buf, sizeof(buf));
-	add_str(o, "endpoint", p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
-	if (p->fsm.last_handshake)
+	addr_format(&p->fsm.mon.dev_endpoint, buf, sizeof(buf));
+	add_str(o, "endpoint", p->fsm.mon.dev_endpoint.sa.sa_family == AF_UNSPEC ? "" : buf);
+	if (p->fsm.mon.last_handshake)
 		cJSON_AddNumberToObject(o, "handshake_age_s",
-					(double)(now_unix - p->fsm.last_handshake));
+					(double)(now_unix - p->fsm.mon.last_handshake));
 	else
 		cJSON_AddNullToObject(o, "handshake_age_s");
-	cJSON_AddNumberToObject(o, "rx_bytes", (double)p->fsm.rx);
-	cJSON_AddNumberToObject(o, "tx_bytes", (double)p->fsm.tx);
+	cJSON_AddNumberToObject(o, "rx_bytes", (double)p->fsm.mon.rx);
+	cJSON_AddNumberToObject(o, "tx_bytes", (double)p->fsm.mon.tx);
 	cJSON_AddNumberToObject(o, "connects", p->fsm.connects);
 	add_str(o, "store", p->store_name);
-	add_str(o, "fetch", p->fetch_result);
-	add_str(o, "publish", p->publish_result);
+	add_str(o, "fetch", p->fetch.msg);
+	add_str(o, "publish", p->publish.msg);
+	paths_json(o, &p->fsm);
 	return o;
 }
 
 char *engine_status_json(struct engine *eng)
 {
 	cJSON *root = cJSON_CreateObject(), *ifs;
-	int64_t now_unix = (int64_t)time(NULL);
+	int64_t now_unix = eng_unix_now(eng);
 	char *out;
 
 	if (!root)
@@ -141,7 +163,7 @@ static void age(char *buf, size_t len, int64_t secs)
 
 void engine_status_text(struct engine *eng, FILE *f)
 {
-	int64_t now_unix = (int64_t)time(NULL);
+	int64_t now_unix = eng_unix_now(eng);
 
 	for (size_t i = 0; i < eng->n_ifaces; i++) {
 		const struct eng_iface *ifc = eng->ifaces[i];
@@ -180,22 +202,22 @@ void engine_status_text(struct engine *eng, FILE *f)
 			const struct eng_peer *p = ifc->peers[j];
 			char ep[ADDR_STR_LEN];
 
-			addr_format(&p->fsm.dev_endpoint, ep, sizeof(ep));
+			addr_format(&p->fsm.mon.dev_endpoint, ep, sizeof(ep));
 			fprintf(f, "  peer %s: %s\n", p->name,
 				p->on_device ? peer_state_name(p->fsm.state) : "not on the device");
 			fprintf(f, "    endpoint: %s\n",
-				p->fsm.dev_endpoint.sa.sa_family == AF_UNSPEC ? "(none)" : ep);
-			if (p->fsm.last_handshake)
-				age(when, sizeof(when), now_unix - p->fsm.last_handshake);
+				p->fsm.mon.dev_endpoint.sa.sa_family == AF_UNSPEC ? "(none)" : ep);
+			if (p->fsm.mon.last_handshake)
+				age(when, sizeof(when), now_unix - p->fsm.mon.last_handshake);
 			else
 				snprintf(when, sizeof(when), "never");
 			fprintf(f, "    handshake: %s, transfer: %llu B received, %llu B sent\n", when,
-				(unsigned long long)p->fsm.rx, (unsigned long long)p->fsm.tx);
+				(unsigned long long)p->fsm.mon.rx, (unsigned long long)p->fsm.mon.tx);
 			if (peer_note(p))
 				fprintf(f, "    note: %s\n", peer_note(p));
 			fprintf(f, "    store %s: read %s; publish %s\n", p->store_name,
-				p->fetch_result[0] ? p->fetch_result : "not yet",
-				p->publish_result[0] ? p->publish_result : "not yet");
+				p->fetch.kind != FETCH_NOT_YET ? p->fetch.msg : "not yet",
+				p->publish.kind != PUBLISH_NOT_YET ? p->publish.msg : "not yet");
 		}
 	}
 	if (!eng->n_ifaces)

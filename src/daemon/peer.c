@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The peer state machine (peer.h): transitions, fetch scheduling, keepalive control.
+ * Path monitoring, which turns the device's counters into events, is in peer-monitor.c. */
 #include "daemon/peer.h"
 
 #include <string.h>
 
-/* WireGuard constants (whitepaper section 6.1) */
-#define REJECT_AFTER_TIME_S 180
-#define HANDSHAKE_INIT_BYTES 148 /* a handshake initiation, as counted in tx_bytes */
-#define KEEPALIVE_BYTES 32	  /* a keepalive: header and tag, no payload */
-/* after the session expired, what we send must go unanswered this long: the rekey
- * handshake WireGuard starts then normally answers well within it */
-#define SESSION_MARGIN_MS 5000
 /* a CONNECTED peer whose traffic came in this recently keeps its endpoint, even when
  * a record says otherwise: the path demonstrably works (WireGuard roamed to it) */
 #define ALIVE_MS 2500
@@ -34,67 +29,180 @@ void peer_init(struct peer_fsm *f, int64_t now, bool higher_key)
 	memset(f, 0, sizeof(*f));
 	f->state = PEER_WAITING;
 	f->state_since = now;
-	f->next_fetch = now;
-	f->defer_punch = higher_key;
-	f->endpoint.sa.sa_family = AF_UNSPEC;
-	f->dev_endpoint.sa.sa_family = AF_UNSPEC;
-	f->rx_moved_at = now;
+	f->higher_key = higher_key;
+	f->fetch.next = now;
+	f->mon.dev_endpoint.sa.sa_family = AF_UNSPEC;
+	f->mon.rx_moved_at = now;
+	f->n_paths = 1;
+	f->active = 0;
+	f->paths[0].kind = PEER_PATH_DIRECT;
+	f->paths[0].remote.sa.sa_family = AF_UNSPEC;
+	f->paths[0].state = PATH_NONE;
+}
+
+void peer_restart(struct peer_fsm *f, int64_t now, bool higher_key, bool keep_keepalive)
+{
+	bool held = peer_keepalive_held(f);
+	uint16_t user = f->ka.user;
+
+	peer_init(f, now, higher_key);
+	/* A device we merely failed to read once still has our 1 s keepalive: remember
+	 * the user's value, or "restore" would make the 1 s permanent. */
+	if (keep_keepalive && held) {
+		f->ka.mode = PEER_KA_FAST;
+		f->ka.user = user;
+	}
+}
+
+static struct peer_path *active_path(struct peer_fsm *f)
+{
+	return &f->paths[f->active];
+}
+
+const union sm_addr *peer_endpoint(const struct peer_fsm *f)
+{
+	return &f->paths[f->active].remote;
+}
+
+bool peer_keepalive_held(const struct peer_fsm *f)
+{
+	return f->ka.mode == PEER_KA_FAST || f->ka.mode == PEER_KA_POKE;
+}
+
+bool peer_wants_fast_samples(const struct peer_fsm *f)
+{
+	return f->ka.mode != PEER_KA_USER;
 }
 
 static void enter(struct peer_fsm *f, enum peer_state s, int64_t now)
 {
+	static const enum peer_path_state path_in[] = {
+		[PEER_WAITING] = PATH_NONE,
+		[PEER_PUNCHING] = PATH_TRYING,
+		[PEER_CONNECTED] = PATH_UP,
+		[PEER_STALE] = PATH_QUIET,
+	};
+
 	if (f->state == s)
 		return;
 	f->state = s;
 	f->state_since = now;
+	active_path(f)->state = path_in[s];
 	if (s == PEER_CONNECTED)
 		f->connects++;
 }
 
+/* ---- fetch scheduling ---------------------------------------------------------------- */
+
 /* The next fetch: fast (doubling) until connected, then the watch interval. */
 static void schedule_fetch(struct peer_fsm *f, const struct peer_params *p, int64_t now)
 {
+	struct peer_fetch *ft = &f->fetch;
+
 	if (f->state == PEER_CONNECTED) {
-		f->backoff_ms = 0;
-		f->next_fetch = now + p->watch_ms;
+		ft->backoff_ms = 0;
+		ft->next = now + p->watch_ms;
 		return;
 	}
-	if (!f->backoff_ms)
-		f->backoff_ms = p->backoff_min_ms;
-	else if (f->backoff_ms < p->refresh_ms)
-		f->backoff_ms = f->backoff_ms * 2 < p->refresh_ms ? f->backoff_ms * 2 : p->refresh_ms;
-	f->next_fetch = now + f->backoff_ms;
+	if (!ft->backoff_ms)
+		ft->backoff_ms = p->backoff_min_ms;
+	else if (ft->backoff_ms < p->refresh_ms)
+		ft->backoff_ms = ft->backoff_ms * 2 < p->refresh_ms ? ft->backoff_ms * 2 : p->refresh_ms;
+	ft->next = now + ft->backoff_ms;
 }
+
+/* Fetch now (unless one is in flight), with the backoff starting over. */
+static void fetch_soon(struct peer_fsm *f, int64_t now)
+{
+	f->fetch.backoff_ms = 0;
+	if (!f->fetch.in_flight)
+		f->fetch.next = now;
+}
+
+bool peer_fetch_due(const struct peer_fsm *f, int64_t now)
+{
+	return !f->fetch.in_flight && now >= f->fetch.next;
+}
+
+void peer_fetch_started(struct peer_fsm *f)
+{
+	f->fetch.in_flight = true;
+}
+
+void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	f->fetch.in_flight = false;
+	schedule_fetch(f, p, now);
+}
+
+void peer_on_refresh(struct peer_fsm *f, int64_t now)
+{
+	fetch_soon(f, now);
+}
+
+void peer_on_store_changed(struct peer_fsm *f, int64_t now)
+{
+	f->fetch.in_flight = false;
+	f->fetch.next = now;
+}
+
+void peer_on_republished(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+{
+	(void)p;
+	if (f->state == PEER_CONNECTED)
+		return;
+	fetch_soon(f, now);
+}
+
+/* ---- keepalive control ---------------------------------------------------------------- */
 
 static unsigned start_punch(struct peer_fsm *f, const struct peer_params *p)
 {
-	if (!p->fast_punch || f->fast_keepalive)
+	if (!p->fast_punch)
 		return 0;
-	if (f->defer_punch && p->punch_delay_ms > 0) {
-		f->punch_due = true;
+	if (peer_keepalive_held(f)) {
+		f->ka.mode = PEER_KA_FAST; /* a poke in progress now serves the punch */
 		return 0;
 	}
-	f->fast_keepalive = true;
+	if (f->higher_key && p->punch_delay_ms > 0) {
+		f->ka.mode = PEER_KA_DEFERRED;
+		return 0;
+	}
+	f->ka.mode = PEER_KA_FAST;
 	return PEER_ACT_KEEPALIVE_FAST;
 }
 
 static unsigned stop_punch(struct peer_fsm *f)
 {
-	f->punch_due = false;
-	f->poke_until = 0;
-	if (!f->fast_keepalive)
-		return 0;
-	f->fast_keepalive = false;
-	return PEER_ACT_KEEPALIVE_RESTORE;
+	bool held = peer_keepalive_held(f);
+
+	f->ka.mode = PEER_KA_USER;
+	f->ka.until = 0;
+	return held ? PEER_ACT_KEEPALIVE_RESTORE : 0;
+}
+
+unsigned peer_on_release(struct peer_fsm *f)
+{
+	return stop_punch(f);
+}
+
+/* ---- records --------------------------------------------------------------------------- */
+
+static void path_set(struct peer_path *pa, int64_t now, int64_t now_unix)
+{
+	pa->set_at = now;
+	pa->set_unix = now_unix;
+	pa->state = PATH_TRYING;
 }
 
 static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			    int64_t now_unix, const union sm_addr *ep, int64_t ts)
 {
+	struct peer_path *pa = active_path(f);
 	unsigned act = 0;
-	bool changed = !addr_equal(ep, &f->endpoint), follow = true;
+	bool changed = !addr_equal(ep, &pa->remote), follow = true;
 
-	f->fetching = false;
+	f->fetch.in_flight = false;
 	if (changed && f->state == PEER_CONNECTED) {
 		/* A connected peer whose device endpoint already is this one needs nothing.
 		 * One whose traffic is arriving right now works where WireGuard roamed to:
@@ -102,35 +210,33 @@ static unsigned on_endpoint(struct peer_fsm *f, const struct peer_params *p, int
 		 * followed once its old path falls silent). A record no newer than our last
 		 * handshake is old news against a session that works: remembered, not
 		 * followed. Otherwise the peer moved: follow it. */
-		if (addr_equal(ep, &f->dev_endpoint)) {
-			f->endpoint = *ep;
+		if (addr_equal(ep, &f->mon.dev_endpoint)) {
+			pa->remote = *ep;
 			follow = false;
-		} else if (now - f->rx_moved_at <= ALIVE_MS) {
+		} else if (now - f->mon.rx_moved_at <= ALIVE_MS) {
 			follow = false;
-		} else if (ts && ts <= f->last_handshake) {
-			f->endpoint = *ep;
+		} else if (ts && ts <= f->mon.last_handshake) {
+			pa->remote = *ep;
 			follow = false;
 		}
 	}
 	if (changed && follow) {
-		f->endpoint = *ep;
+		pa->remote = *ep;
 		act |= PEER_ACT_SET_ENDPOINT;
-		f->endpoint_set_at = now;
-		f->endpoint_set_unix = now_unix;
+		path_set(pa, now, now_unix);
 		enter(f, PEER_PUNCHING, now);
-		f->backoff_ms = 0;
+		f->fetch.backoff_ms = 0;
 		act |= start_punch(f, p);
-	} else if (!changed && f->state != PEER_CONNECTED && !addr_equal(ep, &f->dev_endpoint)) {
+	} else if (!changed && f->state != PEER_CONNECTED && !addr_equal(ep, &f->mon.dev_endpoint)) {
 		/* the device lost it (interface recreated, someone ran wg set) */
 		act |= PEER_ACT_SET_ENDPOINT;
-		f->endpoint_set_at = now;
-		f->endpoint_set_unix = now_unix;
+		path_set(pa, now, now_unix);
 		if (f->state == PEER_WAITING)
 			enter(f, PEER_PUNCHING, now);
 		act |= start_punch(f, p);
 	}
 	if (act & PEER_ACT_SET_ENDPOINT)
-		f->dev_endpoint = *ep;
+		f->mon.dev_endpoint = *ep;
 	schedule_fetch(f, p, now);
 	return act;
 }
@@ -144,12 +250,12 @@ unsigned peer_on_record(struct peer_fsm *f, const struct peer_params *p, int64_t
 	 * not change: it is probably trying to reach us and its packets die at our NAT
 	 * (its mapping expired or was flushed while we were idle). A keepalive from us
 	 * opens it again; WireGuard sends one as soon as the keepalive is set. */
-	if (!act && f->state == PEER_CONNECTED && addr_equal(ep, &f->endpoint) &&
-	    ts > f->last_handshake && ts > f->poked_ts && p->fast_punch) {
-		f->poked_ts = ts;
-		if (!f->fast_keepalive) {
-			f->fast_keepalive = true;
-			f->poke_until = now + POKE_MS;
+	if (!act && f->state == PEER_CONNECTED && addr_equal(ep, peer_endpoint(f)) &&
+	    ts > f->mon.last_handshake && ts > f->ka.poked_ts && p->fast_punch) {
+		f->ka.poked_ts = ts;
+		if (!peer_keepalive_held(f)) {
+			f->ka.mode = PEER_KA_POKE;
+			f->ka.until = now + POKE_MS;
 			act |= PEER_ACT_KEEPALIVE_FAST;
 		}
 	}
@@ -162,134 +268,90 @@ unsigned peer_on_endpoint(struct peer_fsm *f, const struct peer_params *p, int64
 	return on_endpoint(f, p, now, now_unix, ep, 0);
 }
 
-void peer_on_fetch_failed(struct peer_fsm *f, const struct peer_params *p, int64_t now)
+/* ---- device readings ------------------------------------------------------------------- */
+
+/* The device was reset: start over with the endpoint we know. */
+static unsigned on_reset(struct peer_fsm *f, const struct peer_params *p, int64_t now,
+			 int64_t now_unix, const struct wg_peer *wp)
 {
-	f->fetching = false;
-	schedule_fetch(f, p, now);
+	struct peer_path *pa = active_path(f);
+	bool was_held = peer_keepalive_held(f);
+	unsigned act = 0;
+
+	f->ka.mode = PEER_KA_USER;
+	f->ka.until = 0;
+	if (pa->remote.sa.sa_family != AF_UNSPEC) {
+		enter(f, PEER_PUNCHING, now);
+		path_set(pa, now, now_unix);
+		f->mon.dev_endpoint = pa->remote;
+		act |= PEER_ACT_SET_ENDPOINT | start_punch(f, p);
+	} else {
+		enter(f, PEER_WAITING, now);
+	}
+	fetch_soon(f, now);
+	/* our own 1 s, still on a device that was not really recreated, is not the user's
+	 * value */
+	if (!(was_held && wp->persistent_keepalive == 1))
+		f->ka.user = wp->persistent_keepalive;
+	return act;
+}
+
+/* Not yet connected (or stale): what proves the path works now. */
+static bool connected_now(const struct peer_fsm *f, unsigned ev)
+{
+	const struct peer_path *pa = &f->paths[f->active];
+	bool session = ev & PATH_EV_SESSION;
+
+	if (ev & PATH_EV_HANDSHAKE)
+		return true;
+	/* following a peer while a session is still live (WireGuard keeps its keys and
+	 * does not handshake again until the rekey): traffic from the endpoint we set */
+	if (f->state == PEER_PUNCHING && session && f->mon.rx_moved_at > pa->set_at &&
+	    pa->remote.sa.sa_family != AF_UNSPEC && addr_equal(&pa->remote, &f->mon.dev_endpoint))
+		return true;
+	/* a stale path that carries traffic again */
+	return f->state == PEER_STALE && session && f->mon.rx_moved_at > f->state_since;
 }
 
 unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t now,
 			int64_t now_unix, const struct wg_peer *wp)
 {
-	unsigned act = 0;
-	bool new_handshake, session_live, session_live_margin;
+	bool first = !f->mon.sampled;
+	unsigned act = 0, ev;
 
-	/* The device was reset under us (interface deleted and created again between two
-	 * readings): counters went back, or the endpoint we set is gone. Start over with
-	 * the endpoint we know. */
-	/* (Not the handshake time going back: that also happens when the wall clock is
-	 * stepped back, on routers without a real-time clock.) */
-	if (f->sampled && f->state != PEER_WAITING &&
-	    (wp->rx_bytes < f->rx || wp->tx_bytes < f->tx ||
-	     (f->endpoint.sa.sa_family != AF_UNSPEC && wp->endpoint.sa.sa_family == AF_UNSPEC))) {
-		bool was_fast = f->fast_keepalive;
-
-		f->sampled = false;
-		f->fast_keepalive = false;
-		f->punch_due = false;
-		f->dev_endpoint.sa.sa_family = AF_UNSPEC;
-		f->rx = f->tx = 0;
-		f->last_handshake = 0;
-		if (f->endpoint.sa.sa_family != AF_UNSPEC) {
-			enter(f, PEER_PUNCHING, now);
-			f->endpoint_set_at = now;
-			f->endpoint_set_unix = now_unix;
-			f->dev_endpoint = f->endpoint;
-			act |= PEER_ACT_SET_ENDPOINT | start_punch(f, p);
-		} else {
-			enter(f, PEER_WAITING, now);
-		}
-		f->backoff_ms = 0;
-		if (!f->fetching)
-			f->next_fetch = now;
-		/* our own 1 s, still on a device that was not really recreated, is not the
-		 * user's value */
-		if (!(was_fast && wp->persistent_keepalive == 1))
-			f->user_keepalive = wp->persistent_keepalive;
-		f->rx_moved_at = now;
-		f->unanswered_since = 0;
-		f->unanswered_bytes = 0;
-		f->tx_at_rx = wp->tx_bytes;
-		f->rx = wp->rx_bytes;
-		f->tx = wp->tx_bytes;
-		f->last_handshake = wp->last_handshake_sec;
-		f->sampled = true;
-		return act;
-	}
+	ev = peer_monitor_sample(&f->mon, p, now, now_unix, wp, f->state != PEER_WAITING,
+				 peer_endpoint(f)->sa.sa_family != AF_UNSPEC);
+	if (ev & PATH_EV_RESET)
+		return on_reset(f, p, now, now_unix, wp);
 	/* A keepalive of exactly 1 s on the first reading is what a stunmesh that was
 	 * killed while punching leaves behind: take it as ours, so it is given back as
 	 * "off" once the peer is connected. (Who really wants a packet a second can set
 	 * 2.) */
-	if (!f->sampled && wp->persistent_keepalive == 1 && p->fast_punch && !f->fast_keepalive &&
-	    !f->punch_due) {
-		f->fast_keepalive = true;
-		f->user_keepalive = 0;
-		f->leftover_keepalive = true;
+	if (first && wp->persistent_keepalive == 1 && p->fast_punch && f->ka.mode == PEER_KA_USER) {
+		f->ka.mode = PEER_KA_FAST;
+		f->ka.user = 0;
+		act |= PEER_ACT_NOTE_LEFTOVER;
 	}
-	if (!f->fast_keepalive && !f->punch_due)
-		f->user_keepalive = wp->persistent_keepalive;
-	f->dev_endpoint = wp->endpoint;
-	if (!f->sampled || wp->rx_bytes != f->rx) {
-		if (!f->sampled || wp->rx_bytes > f->rx)
-			f->rx_moved_at = now;
-		f->tx_at_rx = wp->tx_bytes;
-		f->unanswered_since = 0;
-		f->unanswered_bytes = 0;
-	} else if (wp->tx_bytes > f->tx && wp->tx_bytes - f->tx != KEEPALIVE_BYTES) {
-		/* Something that wants an answer went out since the peer was last heard
-		 * from: the clock for "no answer" starts at the first of it, not at the last
-		 * rx (an idle tunnel is fine). A lone keepalive wants none, so one-sided
-		 * persistent keepalives never make a path look dead. */
-		if (!f->unanswered_since)
-			f->unanswered_since = now;
-		f->unanswered_bytes += wp->tx_bytes - f->tx;
-	}
-	new_handshake = wp->last_handshake_sec &&
-			(f->sampled ? wp->last_handshake_sec > f->last_handshake
-				    : now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S);
-	session_live = wp->last_handshake_sec &&
-		       now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S;
-	session_live_margin = wp->last_handshake_sec &&
-			      now_unix - wp->last_handshake_sec < REJECT_AFTER_TIME_S + SESSION_MARGIN_MS / 1000;
-	f->rx = wp->rx_bytes;
-	f->tx = wp->tx_bytes;
-	f->last_handshake = wp->last_handshake_sec;
-	f->sampled = true;
+	if (f->ka.mode == PEER_KA_USER)
+		f->ka.user = wp->persistent_keepalive;
 
 	switch (f->state) {
 	case PEER_WAITING:
 	case PEER_PUNCHING:
 	case PEER_STALE:
-		/* A new handshake, or (following a peer while a session is still live, when
-		 * WireGuard keeps its keys and does not handshake again until the rekey)
-		 * traffic from the endpoint we set. */
-		if (new_handshake ||
-		    (f->state == PEER_PUNCHING && session_live && f->rx_moved_at > f->endpoint_set_at &&
-		     f->endpoint.sa.sa_family != AF_UNSPEC && addr_equal(&f->endpoint, &f->dev_endpoint)) ||
-		    /* a stale path that carries traffic again */
-		    (f->state == PEER_STALE && session_live && f->rx_moved_at > f->state_since)) {
+		if (connected_now(f, ev)) {
 			enter(f, PEER_CONNECTED, now);
 			act |= stop_punch(f);
 			schedule_fetch(f, p, now);
 		}
 		break;
 	case PEER_CONNECTED:
-		if (f->poke_until && now >= f->poke_until) {
-			f->poke_until = 0;
+		if (f->ka.mode == PEER_KA_POKE && now >= f->ka.until)
 			act |= stop_punch(f);
-		}
-		/* Unanswered: at least a handshake initiation's worth went out since the
-		 * peer was last heard from (WireGuard retrying, or data with no reply), and
-		 * no answer for longer than a live WireGuard ever takes. Or the session
-		 * expired (with a margin) while we keep sending. */
-		if ((f->unanswered_since && f->unanswered_bytes >= HANDSHAKE_INIT_BYTES &&
-		     now - f->unanswered_since >= p->quiet_ms) ||
-		    (!session_live_margin && f->unanswered_since &&
-		     now - f->unanswered_since >= SESSION_MARGIN_MS)) {
+		if (ev & PATH_EV_QUIET) {
 			enter(f, PEER_STALE, now);
 			act |= PEER_ACT_REDISCOVER;
-			f->backoff_ms = 0;
-			f->next_fetch = f->fetching ? f->next_fetch : now;
+			fetch_soon(f, now);
 		}
 		break;
 	}
@@ -298,49 +360,28 @@ unsigned peer_on_sample(struct peer_fsm *f, const struct peer_params *p, int64_t
 
 unsigned peer_on_tick(struct peer_fsm *f, const struct peer_params *p, int64_t now)
 {
+	const struct peer_path *pa = active_path(f);
 	unsigned act = 0;
 
-	if (f->punch_due && now >= f->endpoint_set_at + p->punch_delay_ms) {
-		f->punch_due = false;
-		f->fast_keepalive = true;
+	if (f->ka.mode == PEER_KA_DEFERRED && now >= pa->set_at + p->punch_delay_ms) {
+		f->ka.mode = PEER_KA_FAST;
 		act |= PEER_ACT_KEEPALIVE_FAST;
 	}
-	if (f->fast_keepalive && f->state != PEER_CONNECTED &&
-	    now >= f->endpoint_set_at + p->punch_max_ms)
+	if (peer_keepalive_held(f) && f->state != PEER_CONNECTED && now >= pa->set_at + p->punch_max_ms)
 		act |= stop_punch(f);
 	return act;
 }
 
 int64_t peer_next_event(const struct peer_fsm *f, const struct peer_params *p)
 {
-	int64_t t = f->fetching ? INT64_MAX : f->next_fetch;
+	const struct peer_path *pa = &f->paths[f->active];
+	int64_t t = f->fetch.in_flight ? INT64_MAX : f->fetch.next;
 
-	if (f->punch_due && f->endpoint_set_at + p->punch_delay_ms < t)
-		t = f->endpoint_set_at + p->punch_delay_ms;
-	if (f->fast_keepalive && f->state != PEER_CONNECTED &&
-	    f->endpoint_set_at + p->punch_max_ms < t)
-		t = f->endpoint_set_at + p->punch_max_ms;
+	if (f->ka.mode == PEER_KA_DEFERRED && pa->set_at + p->punch_delay_ms < t)
+		t = pa->set_at + p->punch_delay_ms;
+	if (peer_keepalive_held(f) && f->state != PEER_CONNECTED && pa->set_at + p->punch_max_ms < t)
+		t = pa->set_at + p->punch_max_ms;
 	return t;
-}
-
-bool peer_fetch_due(const struct peer_fsm *f, int64_t now)
-{
-	return !f->fetching && now >= f->next_fetch;
-}
-
-void peer_fetch_started(struct peer_fsm *f)
-{
-	f->fetching = true;
-}
-
-void peer_on_republished(struct peer_fsm *f, const struct peer_params *p, int64_t now)
-{
-	(void)p;
-	if (f->state == PEER_CONNECTED)
-		return;
-	f->backoff_ms = 0;
-	if (!f->fetching)
-		f->next_fetch = now;
 }
 
 const char *peer_state_name(enum peer_state s)

@@ -34,6 +34,8 @@ struct loop_sig {
 
 struct loop {
 	int64_t now;
+	loop_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
+	void *clock_ctx;
 	bool stop;
 	bool in_round; /* inside loop_run_once: a nested call is refused */
 	const struct sig_backend *sb;
@@ -73,7 +75,24 @@ int64_t loop_now(const struct loop *l)
 
 void loop_update_now(struct loop *l)
 {
-	l->now = mono_ms();
+	l->now = l->clock ? l->clock(l->clock_ctx) : mono_ms();
+}
+
+void loop_set_clock(struct loop *l, loop_clock_fn fn, void *ctx)
+{
+	l->clock = fn;
+	l->clock_ctx = ctx;
+	loop_update_now(l);
+}
+
+int64_t loop_next_timer(const struct loop *l)
+{
+	return l->n_heap ? l->heap[0]->when : INT64_MAX;
+}
+
+bool loop_stop_requested(const struct loop *l)
+{
+	return l->stop;
 }
 
 const struct sig_backend *sig_backend_default(void)

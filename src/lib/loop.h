@@ -79,6 +79,18 @@ void loop_child_forget(struct loop *l, pid_t pid);
 int64_t loop_now(const struct loop *l);
 void loop_update_now(struct loop *l);
 
+/* The clock seam, for tests: the loop's time comes from fn (monotonic ms) instead of
+ * CLOCK_MONOTONIC (NULL restores it). On a fake clock a test advances time itself and
+ * calls loop_run_once(l, 0), which dispatches what is due at that time without waiting
+ * (fds are still polled, with a zero timeout). */
+typedef int64_t (*loop_clock_fn)(void *ctx);
+void loop_set_clock(struct loop *l, loop_clock_fn fn, void *ctx);
+/* When the earliest armed timer is due (monotonic ms); INT64_MAX when none is armed. */
+int64_t loop_next_timer(const struct loop *l);
+/* loop_stop was called (and no loop_run started since): for a test driving the loop
+ * with loop_run_once. */
+bool loop_stop_requested(const struct loop *l);
+
 /* Waits at most timeout_ms (-1 = until something happens) and dispatches what is ready:
  * fds, then signals and children, then due timers. 0 or -errno from poll; -EBUSY when
  * called from one of the loop's own callbacks (rounds do not nest). */

@@ -143,26 +143,27 @@ static void copy_reason(char *dst, size_t cap, const uint8_t *src, size_t n)
 	dst[j] = '\0';
 }
 
-int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
-			struct stun_response *out, struct errbuf *e)
-{
+/* What one pass over a response's attributes found. */
+struct resp_attrs {
 	union sm_addr xor_addr, plain_addr, other, origin;
-	bool have_xor = false, have_plain = false, have_fp = false, after_mi = false;
-	bool have_other = false, have_origin = false;
-	bool have_error = false;
-	unsigned unknown_required = 0, err_code = 0;
-	char reason[128] = "";
-	uint16_t type, mlen;
-	size_t off;
-	int r;
+	bool have_xor, have_plain, have_fp, after_mi, have_other, have_origin, have_error;
+	unsigned unknown_required, err_code;
+	char reason[128];
+};
+
+/* The fixed header: a Binding response to our transaction, lengths consistent. */
+static int check_header(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
+			uint16_t *type, struct errbuf *e)
+{
+	uint16_t mlen;
 
 	if (len < STUN_HEADER_LEN)
 		return err_set(e, -EBADMSG, "%zu bytes, shorter than a STUN header", len);
-	type = get16(buf);
+	*type = get16(buf);
 	mlen = get16(buf + 2);
 	/* The two top bits are zero in STUN; this and the cookie tell it from other traffic. */
-	if (type & 0xc000)
-		return err_set(e, -EBADMSG, "not a STUN message (type 0x%04x)", type);
+	if (*type & 0xc000)
+		return err_set(e, -EBADMSG, "not a STUN message (type 0x%04x)", *type);
 	if (get32(buf + 4) != STUN_MAGIC_COOKIE)
 		return err_set(e, -EBADMSG, "no STUN magic cookie");
 	if (mlen % 4)
@@ -170,15 +171,87 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 	if ((size_t)mlen + STUN_HEADER_LEN != len)
 		return err_set(e, -EBADMSG, "message length %u but %zu bytes of body", mlen,
 			       len - STUN_HEADER_LEN);
-	if (type != STUN_BINDING_SUCCESS && type != STUN_BINDING_ERROR)
-		return err_set(e, -EBADMSG, "not a Binding response (type 0x%04x)", type);
+	if (*type != STUN_BINDING_SUCCESS && *type != STUN_BINDING_ERROR)
+		return err_set(e, -EBADMSG, "not a Binding response (type 0x%04x)", *type);
 	if (memcmp(buf + 8, txid, STUN_TXID_LEN))
 		return err_set(e, -ENOMSG, "response to another transaction");
+	return 0;
+}
 
-	for (off = STUN_HEADER_LEN; off < len;) {
+/* An address attribute: the first of each kind counts. */
+static int take_address(const uint8_t *v, uint16_t alen, const uint8_t *hdr, bool xor,
+			bool *have, union sm_addr *out, const char *name, struct errbuf *e)
+{
+	int r;
+
+	if (*have)
+		return 0;
+	r = stun_parse_address(v, alen, hdr, xor, out, e);
+	if (r)
+		return err_prefix(e, r, "%s: ", name);
+	*have = true;
+	return 0;
+}
+
+/* One attribute (type at, value v of alen bytes at offset off of buf). */
+static int parse_attr(struct resp_attrs *a, const uint8_t *buf, size_t off, uint16_t at,
+		      const uint8_t *v, uint16_t alen, struct errbuf *e)
+{
+	if (a->have_fp)
+		return err_set(e, -EBADMSG, "attribute after FINGERPRINT");
+	if (at == STUN_ATTR_FINGERPRINT) {
+		if (alen != 4)
+			return err_set(e, -EBADMSG, "FINGERPRINT of %u bytes", alen);
+		/* Covers everything before it, with the header length as sent (which
+		 * already includes the FINGERPRINT, since it is last). */
+		if (get32(v) != (stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR))
+			return err_set(e, -EBADMSG, "FINGERPRINT mismatch");
+		a->have_fp = true;
+	} else if (a->after_mi) {
+		/* RFC 8489 14.5: only FINGERPRINT may follow MESSAGE-INTEGRITY; anything
+		 * else there is ignored. */
+	} else if (at == STUN_ATTR_MESSAGE_INTEGRITY || at == STUN_ATTR_MESSAGE_INTEGRITY_SHA256) {
+		/* We send no credentials, so there is nothing to check it with. */
+		a->after_mi = true;
+	} else if (at == STUN_ATTR_XOR_MAPPED_ADDRESS) {
+		return take_address(v, alen, buf, true, &a->have_xor, &a->xor_addr,
+				    "XOR-MAPPED-ADDRESS", e);
+	} else if (at == STUN_ATTR_MAPPED_ADDRESS) {
+		return take_address(v, alen, buf, false, &a->have_plain, &a->plain_addr,
+				    "MAPPED-ADDRESS", e);
+	} else if (at == STUN_ATTR_OTHER_ADDRESS) {
+		/* Plain (not XOR) address attributes, RFC 5780 7.3/7.4; first wins. */
+		return take_address(v, alen, buf, false, &a->have_other, &a->other, "OTHER-ADDRESS", e);
+	} else if (at == STUN_ATTR_RESPONSE_ORIGIN) {
+		return take_address(v, alen, buf, false, &a->have_origin, &a->origin,
+				    "RESPONSE-ORIGIN", e);
+	} else if (at == STUN_ATTR_ERROR_CODE) {
+		if (alen < 4)
+			return err_set(e, -EBADMSG, "ERROR-CODE of %u bytes", alen);
+		if (!a->have_error) {
+			a->err_code = (v[2] & 7) * 100u + v[3];
+			copy_reason(a->reason, sizeof(a->reason), v + 4, alen - 4u);
+			a->have_error = true;
+		}
+	} else if (at < 0x8000) {
+		a->unknown_required++;
+	}
+	return 0;
+}
+
+int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_TXID_LEN],
+			struct stun_response *out, struct errbuf *e)
+{
+	struct resp_attrs a;
+	uint16_t type = 0;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = check_header(buf, len, txid, &type, e)))
+		return r;
+	for (size_t off = STUN_HEADER_LEN; off < len;) {
 		uint16_t at, alen;
 		size_t padded;
-		const uint8_t *v;
 
 		if (len - off < 4)
 			return err_set(e, -EBADMSG, "truncated attribute header at offset %zu", off);
@@ -188,87 +261,24 @@ int stun_parse_response(const uint8_t *buf, size_t len, const uint8_t txid[STUN_
 		if (len - off - 4 < padded)
 			return err_set(e, -EBADMSG, "attribute 0x%04x of %u bytes overruns the message",
 				       at, alen);
-		v = buf + off + 4;
-
-		if (have_fp)
-			return err_set(e, -EBADMSG, "attribute after FINGERPRINT");
-		if (at == STUN_ATTR_FINGERPRINT) {
-			uint32_t want;
-
-			if (alen != 4)
-				return err_set(e, -EBADMSG, "FINGERPRINT of %u bytes", alen);
-			/* Covers everything before it, with the header length as sent (which
-			 * already includes the FINGERPRINT, since it is last). */
-			want = stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR;
-			if (get32(v) != want)
-				return err_set(e, -EBADMSG, "FINGERPRINT mismatch");
-			have_fp = true;
-		} else if (after_mi) {
-			/* RFC 8489 14.5: only FINGERPRINT may follow MESSAGE-INTEGRITY; anything
-			 * else there is ignored. */
-		} else if (at == STUN_ATTR_MESSAGE_INTEGRITY ||
-			   at == STUN_ATTR_MESSAGE_INTEGRITY_SHA256) {
-			/* We send no credentials, so there is nothing to check it with. */
-			after_mi = true;
-		} else if (at == STUN_ATTR_XOR_MAPPED_ADDRESS) {
-			if (!have_xor) {
-				r = stun_parse_address(v, alen, buf, true, &xor_addr, e);
-				if (r)
-					return err_prefix(e, r, "XOR-MAPPED-ADDRESS: ");
-				have_xor = true;
-			}
-		} else if (at == STUN_ATTR_MAPPED_ADDRESS) {
-			if (!have_plain) {
-				r = stun_parse_address(v, alen, buf, false, &plain_addr, e);
-				if (r)
-					return err_prefix(e, r, "MAPPED-ADDRESS: ");
-				have_plain = true;
-			}
-		} else if (at == STUN_ATTR_OTHER_ADDRESS || at == STUN_ATTR_RESPONSE_ORIGIN) {
-			/* Plain (not XOR) address attributes, RFC 5780 7.3/7.4; first wins. */
-			bool is_other = at == STUN_ATTR_OTHER_ADDRESS;
-
-			if (!(is_other ? have_other : have_origin)) {
-				r = stun_parse_address(v, alen, buf, false, is_other ? &other : &origin, e);
-				if (r)
-					return err_prefix(e, r, "%s: ",
-							  is_other ? "OTHER-ADDRESS" : "RESPONSE-ORIGIN");
-				*(is_other ? &have_other : &have_origin) = true;
-			}
-		} else if (at == STUN_ATTR_ERROR_CODE) {
-			if (alen < 4)
-				return err_set(e, -EBADMSG, "ERROR-CODE of %u bytes", alen);
-			if (!have_error) {
-				err_code = (v[2] & 7) * 100u + v[3];
-				copy_reason(reason, sizeof(reason), v + 4, alen - 4u);
-				have_error = true;
-			}
-		} else if (at < 0x8000) {
-			unknown_required++;
-		}
+		if ((r = parse_attr(&a, buf, off, at, buf + off + 4, alen, e)))
+			return r;
 		off += 4 + padded;
 	}
-
 	if (type == STUN_BINDING_ERROR) {
-		if (!have_error)
+		if (!a.have_error)
 			return err_set(e, -EREMOTEIO, "error response without ERROR-CODE");
-		return err_set(e, -EREMOTEIO, "error %u %s", err_code, reason);
+		return err_set(e, -EREMOTEIO, "error %u %s", a.err_code, a.reason);
 	}
-	if (!have_xor && !have_plain)
+	if (!a.have_xor && !a.have_plain)
 		return err_set(e, -ENOENT, "success response without a mapped address");
-	out->mapped = have_xor ? xor_addr : plain_addr;
-	out->from_xor = have_xor;
-	out->fingerprint = have_fp;
-	out->unknown_required = unknown_required;
-	out->has_other = have_other;
-	out->has_origin = have_origin;
-	if (have_other)
-		out->other = other;
-	else
-		memset(&out->other, 0, sizeof(out->other));
-	if (have_origin)
-		out->origin = origin;
-	else
-		memset(&out->origin, 0, sizeof(out->origin));
+	out->mapped = a.have_xor ? a.xor_addr : a.plain_addr;
+	out->from_xor = a.have_xor;
+	out->fingerprint = a.have_fp;
+	out->unknown_required = a.unknown_required;
+	out->has_other = a.have_other;
+	out->has_origin = a.have_origin;
+	out->other = a.other; /* zeroed when absent */
+	out->origin = a.origin;
 	return 0;
 }

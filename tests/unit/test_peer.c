@@ -76,13 +76,13 @@ static void test_waiting_backoff(void **state)
 	/* 250 ms doubling up to the refresh interval */
 	for (int i = 0; i < 20; i++) {
 		peer_on_fetch_failed(&f, &p, c.ms);
-		assert_int_equal(f.next_fetch - c.ms, expect);
-		assert_int_equal(peer_next_event(&f, &p), f.next_fetch);
-		c.ms = f.next_fetch;
+		assert_int_equal(f.fetch.next - c.ms, expect);
+		assert_int_equal(peer_next_event(&f, &p), f.fetch.next);
+		c.ms = f.fetch.next;
 		peer_fetch_started(&f);
 		expect = expect * 2 > REFRESH ? REFRESH : expect * 2;
 	}
-	assert_int_equal(f.backoff_ms, REFRESH);
+	assert_int_equal(f.fetch.backoff_ms, REFRESH);
 	assert_int_equal(f.state, PEER_WAITING);
 }
 
@@ -100,21 +100,21 @@ static void test_endpoint_punch_connect(void **state)
 	/* the device has the user's keepalive 25 s and no endpoint */
 	w = sample(NULL, 0, 0, 0, 25);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
-	assert_int_equal(f.user_keepalive, 25);
+	assert_int_equal(f.ka.user, 25);
 
 	peer_fetch_started(&f);
 	c.ms += 40;
 	act = peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
 	assert_int_equal(act, PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
 	assert_int_equal(f.state, PEER_PUNCHING);
-	assert_true(f.fast_keepalive);
-	assert_int_equal(f.next_fetch - c.ms, 250); /* still fetching fast */
+	assert_int_equal(f.ka.mode, PEER_KA_FAST);
+	assert_int_equal(f.fetch.next - c.ms, 250); /* still fetching fast */
 
 	/* while punching, the device shows our 1 s: not taken as the user's value */
 	c.ms += 500;
 	w = sample(&e, 0, 0, 148, 1);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
-	assert_int_equal(f.user_keepalive, 25);
+	assert_int_equal(f.ka.user, 25);
 	assert_int_equal(f.state, PEER_PUNCHING);
 
 	/* a handshake: connected, keepalive restored, fetches slow down to the watch */
@@ -125,8 +125,8 @@ static void test_endpoint_punch_connect(void **state)
 	assert_int_equal(f.state, PEER_CONNECTED);
 	assert_string_equal(peer_state_name(f.state), "connected");
 	assert_int_equal(f.connects, 1);
-	assert_false(f.fast_keepalive);
-	assert_int_equal(f.next_fetch - c.ms, p.watch_ms);
+	assert_false(peer_keepalive_held(&f));
+	assert_int_equal(f.fetch.next - c.ms, p.watch_ms);
 
 	/* the same record read again changes nothing */
 	peer_fetch_started(&f);
@@ -148,15 +148,15 @@ static void test_higher_key_defers_punch(void **state)
 	peer_fetch_started(&f);
 	act = peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
 	assert_int_equal(act, PEER_ACT_SET_ENDPOINT); /* not yet the keepalive */
-	assert_true(f.punch_due);
+	assert_int_equal(f.ka.mode, PEER_KA_DEFERRED);
 	assert_int_equal(peer_next_event(&f, &p), c.ms + 250); /* the next fetch comes first */
 	peer_fetch_started(&f);
 	assert_int_equal(peer_next_event(&f, &p), c.ms + p.punch_delay_ms);
 	assert_int_equal(peer_on_tick(&f, &p, c.ms + p.punch_delay_ms - 1), 0);
 	c.ms += p.punch_delay_ms;
 	assert_int_equal(peer_on_tick(&f, &p, c.ms), PEER_ACT_KEEPALIVE_FAST);
-	assert_true(f.fast_keepalive);
-	assert_false(f.punch_due);
+	assert_int_equal(f.ka.mode, PEER_KA_FAST);
+	assert_int_not_equal(f.ka.mode, PEER_KA_DEFERRED);
 }
 
 static void test_punch_gives_up_keepalive(void **state)
@@ -206,7 +206,7 @@ static void test_connected_goes_stale_and_heals(void **state)
 	for (int i = 0; i < 30; i++) {
 		c.ms += 1000;
 		rx += 100, tx += 100;
-		w = sample(&e, f.last_handshake, rx, tx, 25);
+		w = sample(&e, f.mon.last_handshake, rx, tx, 25);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
@@ -214,25 +214,25 @@ static void test_connected_goes_stale_and_heals(void **state)
 	for (int i = 0; i < 120; i++) {
 		c.ms += 1000;
 		tx += 32;
-		w = sample(&e, f.last_handshake, rx, tx, 25);
+		w = sample(&e, f.mon.last_handshake, rx, tx, 25);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
 	rx += 32; /* the peer's keepalive */
-	w = sample(&e, f.last_handshake, rx, tx, 25);
+	w = sample(&e, f.mon.last_handshake, rx, tx, 25);
 	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
 	/* now data goes out and nothing comes back (then WireGuard's handshake retries):
 	 * the clock starts at the first unanswered sample */
 	for (int i = 0; i < p.quiet_ms / 1000; i++) {
 		c.ms += 1000;
 		tx += 100;
-		w = sample(&e, f.last_handshake, rx, tx, 25);
+		w = sample(&e, f.mon.last_handshake, rx, tx, 25);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 		assert_int_equal(f.state, PEER_CONNECTED);
 	}
 	c.ms += 1000;
 	tx += 148;
-	w = sample(&e, f.last_handshake, rx, tx, 25);
+	w = sample(&e, f.mon.last_handshake, rx, tx, 25);
 	act = peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
 	assert_int_equal(act, PEER_ACT_REDISCOVER);
 	assert_int_equal(f.state, PEER_STALE);
@@ -249,7 +249,7 @@ static void test_connected_goes_stale_and_heals(void **state)
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
 	assert_int_equal(f.state, PEER_CONNECTED);
 	assert_int_equal(f.connects, 2);
-	assert_int_equal(f.user_keepalive, 25);
+	assert_int_equal(f.ka.user, 25);
 }
 
 /* An idle tunnel (nothing sent, no keepalive) is not a dead one. */
@@ -270,13 +270,13 @@ static void test_idle_is_not_stale(void **state)
 	assert_int_equal(f.state, PEER_CONNECTED);
 	for (int i = 0; i < 600; i++) {
 		c.ms += 1000;
-		w = sample(&e, f.last_handshake, 92, 148, 0);
+		w = sample(&e, f.mon.last_handshake, 92, 148, 0);
 		assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	}
 	assert_int_equal(f.state, PEER_CONNECTED);
 	/* but sending into an expired session, unanswered for a while, is */
 	c.ms += 1000;
-	w = sample(&e, f.last_handshake, 92, 148 + 64, 0);
+	w = sample(&e, f.mon.last_handshake, 92, 148 + 64, 0);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	for (int i = 0; i < 4; i++) {
 		c.ms += 1000;
@@ -316,7 +316,7 @@ static void test_idle_then_send(void **state)
 	w = sample(&e, hs, 92 + 1500, 148 + 1500, 0);
 	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
-	assert_int_equal(f.unanswered_since, 0);
+	assert_int_equal(f.mon.unanswered_since, 0);
 }
 
 /* WireGuard roamed to where the peer really is; an old record must not pull it back,
@@ -418,7 +418,7 @@ static void test_device_reset_between_samples(void **state)
 	assert_int_equal(f.state, PEER_CONNECTED);
 	/* counters going backwards alone are a reset too */
 	c.ms += 1000;
-	w = sample(&e, f.last_handshake, 10, 10, 0);
+	w = sample(&e, f.mon.last_handshake, 10, 10, 0);
 	assert_true(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w) & PEER_ACT_SET_ENDPOINT);
 }
 
@@ -553,9 +553,9 @@ static void test_leftover_keepalive(void **state)
 	(void)state;
 	setup(&f, &p, &c, false);
 	w = sample(&e, unix_at(&c), 92, 148, 1);
-	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w), PEER_ACT_KEEPALIVE_RESTORE);
-	assert_true(f.leftover_keepalive);
-	assert_int_equal(f.user_keepalive, 0);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w),
+			 PEER_ACT_KEEPALIVE_RESTORE | PEER_ACT_NOTE_LEFTOVER);
+	assert_int_equal(f.ka.user, 0);
 	assert_int_equal(f.state, PEER_CONNECTED);
 }
 
@@ -570,10 +570,10 @@ static void test_republished_fetches_now(void **state)
 	peer_fetch_started(&f);
 	for (int i = 0; i < 10; i++)
 		peer_on_fetch_failed(&f, &p, c.ms);
-	assert_true(f.next_fetch > c.ms + 60000);
+	assert_true(f.fetch.next > c.ms + 60000);
 	peer_on_republished(&f, &p, c.ms);
 	assert_true(peer_fetch_due(&f, c.ms));
-	assert_int_equal(f.backoff_ms, 0);
+	assert_int_equal(f.fetch.backoff_ms, 0);
 }
 
 static void test_no_fast_punch(void **state)
@@ -588,8 +588,125 @@ static void test_no_fast_punch(void **state)
 	p.fast_punch = false;
 	peer_fetch_started(&f);
 	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e), PEER_ACT_SET_ENDPOINT);
-	assert_false(f.fast_keepalive);
+	assert_false(peer_keepalive_held(&f));
 	assert_int_equal(peer_on_tick(&f, &p, c.ms + 3600000), 0);
+}
+
+/* refresh, a new store, release: events, not field writes. */
+static void test_refresh_store_release_events(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union sm_addr e = ep("203.0.113.31", 40000);
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	peer_fetch_started(&f);
+	for (int i = 0; i < 6; i++)
+		peer_on_fetch_failed(&f, &p, c.ms);
+	assert_true(f.fetch.next > c.ms + 5000);
+	/* refresh: the backoff starts over and a fetch is due now */
+	peer_on_refresh(&f, c.ms);
+	assert_true(peer_fetch_due(&f, c.ms));
+	assert_int_equal(f.fetch.backoff_ms, 0);
+	peer_on_fetch_failed(&f, &p, c.ms);
+	assert_int_equal(f.fetch.next - c.ms, 250);
+	/* with a fetch in flight, refresh does not start a second one */
+	peer_fetch_started(&f);
+	peer_on_refresh(&f, c.ms + 100);
+	assert_false(peer_fetch_due(&f, c.ms + 100000));
+	/* a new store: the fetch in flight on the old one is forgotten, read now */
+	peer_on_store_changed(&f, c.ms + 100);
+	assert_true(peer_fetch_due(&f, c.ms + 100));
+	assert_int_equal(peer_next_event(&f, &p), c.ms + 100);
+	/* release while punching: the keepalive goes back, once */
+	peer_fetch_started(&f);
+	assert_int_equal(peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e),
+			 PEER_ACT_SET_ENDPOINT | PEER_ACT_KEEPALIVE_FAST);
+	assert_int_equal(peer_on_release(&f), PEER_ACT_KEEPALIVE_RESTORE);
+	assert_int_equal(f.ka.mode, PEER_KA_USER);
+	assert_int_equal(peer_on_release(&f), 0);
+	/* release with a deferred punch: nothing was set, nothing to give back */
+	setup(&f, &p, &c, true);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	assert_int_equal(f.ka.mode, PEER_KA_DEFERRED);
+	assert_true(peer_wants_fast_samples(&f));
+	assert_int_equal(peer_on_release(&f), 0);
+	assert_false(peer_wants_fast_samples(&f));
+}
+
+/* The device read afresh: on the same device our 1 s stays ours (and the user's value
+ * remembered); on another one it does not. */
+static void test_restart_keeps_our_keepalive(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union sm_addr e = ep("203.0.113.32", 40000);
+	struct wg_peer w;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	w = sample(NULL, 0, 0, 0, 25);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	assert_int_equal(f.ka.mode, PEER_KA_FAST);
+	peer_restart(&f, c.ms, false, true);
+	assert_int_equal(f.state, PEER_WAITING);
+	assert_int_equal(f.ka.mode, PEER_KA_FAST);
+	assert_int_equal(f.ka.user, 25);
+	/* the device shows our 1 s: still not taken as the user's */
+	w = sample(NULL, 0, 0, 0, 1);
+	assert_int_equal(peer_on_sample(&f, &p, c.ms, unix_at(&c), &w) & PEER_ACT_NOTE_LEFTOVER, 0);
+	assert_int_equal(f.ka.user, 25);
+	assert_int_equal(peer_on_release(&f), PEER_ACT_KEEPALIVE_RESTORE);
+	/* another device: start clean */
+	peer_fetch_started(&f);
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	peer_restart(&f, c.ms, false, false);
+	assert_int_equal(f.ka.mode, PEER_KA_USER);
+	assert_int_equal(f.ka.user, 0);
+}
+
+/* The direct path follows the state: trying when set, up when connected, quiet when
+ * stale, and its remote is the endpoint the state machine sets. */
+static void test_path_states(void **state)
+{
+	struct peer_fsm f;
+	struct peer_params p;
+	struct clock c;
+	union sm_addr e = ep("203.0.113.33", 40000);
+	struct wg_peer w;
+	int64_t hs;
+
+	(void)state;
+	setup(&f, &p, &c, false);
+	assert_int_equal(f.n_paths, 1);
+	assert_int_equal(f.paths[0].kind, PEER_PATH_DIRECT);
+	assert_string_equal(peer_path_kind_name(f.paths[0].kind), "direct");
+	assert_int_equal(f.paths[0].state, PATH_NONE);
+	peer_fetch_started(&f);
+	c.ms += 10;
+	peer_on_endpoint(&f, &p, c.ms, unix_at(&c), &e);
+	assert_int_equal(f.paths[0].state, PATH_TRYING);
+	assert_true(addr_equal(peer_endpoint(&f), &e));
+	assert_int_equal(f.paths[0].set_at, c.ms);
+	c.ms += 1000;
+	hs = unix_at(&c);
+	w = sample(&e, hs, 92, 148, 1);
+	peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	assert_int_equal(f.paths[0].state, PATH_UP);
+	assert_string_equal(peer_path_state_name(f.paths[0].state), "up");
+	for (int i = 0; i < 20 && f.state == PEER_CONNECTED; i++) {
+		c.ms += 1000;
+		w.tx_bytes += 200;
+		peer_on_sample(&f, &p, c.ms, unix_at(&c), &w);
+	}
+	assert_int_equal(f.state, PEER_STALE);
+	assert_int_equal(f.paths[0].state, PATH_QUIET);
 }
 
 int main(void)
@@ -611,6 +728,9 @@ int main(void)
 		cmocka_unit_test(test_moved_peer_followed_after_silence),
 		cmocka_unit_test(test_republished_fetches_now),
 		cmocka_unit_test(test_no_fast_punch),
+		cmocka_unit_test(test_refresh_store_release_events),
+		cmocka_unit_test(test_restart_keeps_our_keepalive),
+		cmocka_unit_test(test_path_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

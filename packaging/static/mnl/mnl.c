@@ -12,13 +12,14 @@ struct mnl_socket {
 	struct sockaddr_nl addr;
 };
 
-struct mnl_socket *mnl_socket_open(int bus)
+/* flags: SOCK_CLOEXEC / SOCK_NONBLOCK, as libmnl's mnl_socket_open2 takes them */
+struct mnl_socket *mnl_socket_open2(int bus, int flags)
 {
 	struct mnl_socket *nl = calloc(1, sizeof(*nl));
 
 	if (!nl)
 		return NULL;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | flags, bus);
 	if (nl->fd < 0) {
 		int err = errno;
 
@@ -27,6 +28,11 @@ struct mnl_socket *mnl_socket_open(int bus)
 		return NULL;
 	}
 	return nl;
+}
+
+struct mnl_socket *mnl_socket_open(int bus)
+{
+	return mnl_socket_open2(bus, SOCK_CLOEXEC);
 }
 
 int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
@@ -273,6 +279,11 @@ bool mnl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, size
 }
 
 bool mnl_attr_put_u16_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint16_t data)
+{
+	return mnl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool mnl_attr_put_u8_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint8_t data)
 {
 	return mnl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
 }

@@ -28,6 +28,7 @@ typedef int (*mnl_attr_cb_t)(const struct nlattr *attr, void *data);
 struct mnl_socket;
 
 struct mnl_socket *mnl_socket_open(int bus);
+struct mnl_socket *mnl_socket_open2(int bus, int flags);
 int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid);
 int mnl_socket_close(struct mnl_socket *nl);
 int mnl_socket_get_fd(const struct mnl_socket *nl);
@@ -65,6 +66,7 @@ void mnl_attr_put_strz(struct nlmsghdr *nlh, uint16_t type, const char *data);
 bool mnl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, size_t len,
 			const void *data);
 bool mnl_attr_put_u16_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint16_t data);
+bool mnl_attr_put_u8_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint8_t data);
 bool mnl_attr_put_u32_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint32_t data);
 bool mnl_attr_put_strz_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, const char *data);
 struct nlattr *mnl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type);
