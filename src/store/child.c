@@ -356,6 +356,11 @@ static int spawn(struct child *c, const struct child_spec *spec, struct errbuf *
 		r = err_set(e, -r, "cannot run '%s': %s", spec->command, strerror(r));
 		goto close_pipes;
 	}
+	/* Its own group, from this side too: posix_spawn may return before the child
+	 * has run its setpgid (qemu-user runs the CLONE_VFORK child as a plain fork),
+	 * and a kill of a group that does not exist yet would miss it. Once it has
+	 * exec'd this fails (EACCES) with the group already set. */
+	setpgid(c->pid, c->pid);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);

@@ -18,6 +18,14 @@
 #define KEY_A "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk="
 #define KEY_B "zo060cy2M+x7cMF4FKXHbs0CloUFDTRHRboFhw5YfVk="
 
+/* The builtin kinds of this build, as diagnostics list them: the Cloudflare store is
+ * optional (make WITH_CLOUDFLARE=0); exec, shell and file are always built. */
+#if WITH_CLOUDFLARE
+#define BUILTINS "cloudflare or file"
+#else
+#define BUILTINS "file"
+#endif
+
 /* As the daemon and check-config read a file: with the store layer's checks. */
 static int parse(const char *text, struct config **cfg, struct config_diags *d)
 {
@@ -84,12 +92,12 @@ static const char full[] = "refresh_interval: 1h30m\n"
 			   "        ping:\n          enabled: true\n          target: 198.18.0.2\n"
 			   "      beta:\n"
 			   "        public_key: " KEY_B "\n"
-			   "        plugin: cf\n"
+			   "        plugin: fs\n"
 			   "plugins:\n"
 			   "  ex:\n    type: exec\n    command: /bin/plugin\n    args: [-a, b]\n"
 			   "    dedup: \"1\"\n    timeout: 2s\n"
-			   "  cf:\n    type: builtin\n    name: cloudflare\n    zone: example.com\n"
-			   "    token: sekrit\n    subdomain: wg\n";
+			   "  fs:\n    type: builtin\n    name: file\n    dir: /srv/stunmesh\n"
+			   "    dedup: false\n    max_concurrent: 3\n";
 
 static void test_full(void **state)
 {
@@ -140,17 +148,70 @@ static void test_full(void **state)
 	assert_true(cfg->plugins[0].dedup);
 	assert_int_equal(cfg->plugins[0].timeout_ms, 2000);
 	assert_string_equal(cfg->plugins[1].type_name, "builtin");
-	assert_string_equal(cfg->plugins[1].builtin, "cloudflare");
-	assert_string_equal(opt(&cfg->plugins[1], "zone"), "example.com");
-	assert_string_equal(opt(&cfg->plugins[1], "token"), "sekrit");
-	assert_string_equal(opt(&cfg->plugins[1], "subdomain"), "wg");
-	/* the schema says which options are secret */
-	assert_true(config_plugin_option(&cfg->plugins[1], "token")->secret);
-	assert_false(config_plugin_option(&cfg->plugins[1], "zone")->secret);
+	assert_string_equal(cfg->plugins[1].builtin, "file");
+	assert_string_equal(opt(&cfg->plugins[1], "dir"), "/srv/stunmesh");
+	assert_int_equal(config_plugin_option(&cfg->plugins[1], "dir")->pos.line, 32);
+	assert_false(cfg->plugins[1].dedup);
+	assert_true(cfg->plugins[1].dedup_set);
+	assert_int_equal(cfg->plugins[1].max_concurrent, 3);
+	/* the file store has no secret option */
+	assert_false(config_plugin_option(&cfg->plugins[1], "dir")->secret);
 	config_free(cfg);
 	config_diags_free(&d);
 }
 
+#if WITH_CLOUDFLARE
+/* A builtin with options of its own: the values as written, and the schema says which
+ * are secret. */
+static void test_cloudflare_options(void **state)
+{
+	const char *text = "plugins:\n  cf:\n    type: builtin\n    name: cloudflare\n"
+			   "    zone: example.com\n    token: sekrit\n    subdomain: wg\n";
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(cfg->plugins[0].type_name, "builtin");
+	assert_string_equal(cfg->plugins[0].builtin, "cloudflare");
+	assert_string_equal(opt(&cfg->plugins[0], "zone"), "example.com");
+	assert_string_equal(opt(&cfg->plugins[0], "token"), "sekrit");
+	assert_string_equal(opt(&cfg->plugins[0], "subdomain"), "wg");
+	assert_true(config_plugin_option(&cfg->plugins[0], "token")->secret);
+	assert_false(config_plugin_option(&cfg->plugins[0], "zone")->secret);
+	config_free(cfg);
+	config_diags_free(&d);
+}
+#endif
+
+/* ${VAR} in an option: an unset variable is one error at the value (the option is not
+ * also "required"); a set one is its value. */
+static void test_env_in_options(void **state)
+{
+	const char *text = "plugins:\n  ex:\n    type: exec\n"
+			   "    command: \"${SM_TEST_CMD}\"\n    args: [\"-d\", \"${SM_TEST_CMD}/x\"]\n";
+	struct config *cfg;
+	struct config_diags d;
+
+	(void)state;
+	unsetenv("SM_TEST_CMD");
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	expect_diag(&d, DIAG_ERROR, 4, "environment variable SM_TEST_CMD is not set");
+	expect_diag(&d, DIAG_ERROR, 5, "environment variable SM_TEST_CMD is not set");
+	assert_int_equal(d.n_errors, 2); /* not also "command is required" */
+	config_diags_free(&d);
+
+	setenv("SM_TEST_CMD", "/opt/sm", 1);
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	assert_string_equal(opt(&cfg->plugins[0], "command"), "/opt/sm");
+	assert_string_equal(config_plugin_option(&cfg->plugins[0], "args")->items[1], "/opt/sm/x");
+	config_free(cfg);
+	config_diags_free(&d);
+	unsetenv("SM_TEST_CMD");
+}
+
+#if WITH_CLOUDFLARE
 /* The seed README's form: type cloudflare, zone_name, api_token from ${VAR}. */
 static void test_legacy_cloudflare_env(void **state)
 {
@@ -183,6 +244,7 @@ static void test_legacy_cloudflare_env(void **state)
 	config_diags_free(&d);
 	unsetenv("SM_TEST_TOKEN");
 }
+#endif
 
 static void test_errors_with_positions(void **state)
 {
@@ -198,7 +260,7 @@ static void test_errors_with_positions(void **state)
 			   "        colour: blue\n"			 /* 16 */
 			   "plugins:\n  ex:\n    type: exec\n"		 /* 17-19 */
 			   "  sh:\n    type: shell\n"			 /* 20-21 */
-			   "  cf:\n    type: builtin\n    name: cloudflare\n    zone: z\n" /* 22-25 */
+			   "  fs:\n    type: builtin\n    name: file\n    dedup: true\n" /* 22-25 */
 			   "  bad:\n    type: ftp\n";			 /* 26-27 */
 	struct config *cfg;
 	struct config_diags d;
@@ -216,7 +278,7 @@ static void test_errors_with_positions(void **state)
 	expect_diag(&d, DIAG_WARNING, 16, "unknown key 'peers.<name>.colour'");
 	expect_diag(&d, DIAG_ERROR, 18, "option 'command' is required");
 	expect_diag(&d, DIAG_ERROR, 20, "option 'command' is required");
-	expect_diag(&d, DIAG_ERROR, 22, "option 'token' is required");
+	expect_diag(&d, DIAG_ERROR, 22, "plugins.fs: option 'dir' is required");
 	expect_diag(&d, DIAG_ERROR, 27, "unknown type 'ftp'");
 	/* file order */
 	for (size_t i = 1; i < d.n; i++)
@@ -301,10 +363,10 @@ static void test_durations(void **state)
 static void test_print_masks_secrets(void **state)
 {
 	const char *text = "interfaces:\n  wg0:\n    peers:\n      p:\n"
-			   "        public_key: " KEY_A "\n        plugin: cf\n"
+			   "        public_key: " KEY_A "\n        plugin: fs\n"
 			   "      q:\n        public_key: " KEY_B "\n        plugin: ex\n"
-			   "plugins:\n  cf:\n    type: builtin\n    name: cloudflare\n"
-			   "    zone: example.com\n    token: TOPSECRET1\n"
+			   "plugins:\n  fs:\n    type: builtin\n    name: file\n"
+			   "    dir: /srv/example.com\n    token: TOPSECRET1\n"
 			   "  ex:\n    type: exec\n    command: cf-plugin\n"
 			   "    args: [-zone, example.com, -token, TOPSECRET2, --api-key=TOPSECRET3]\n";
 	struct config *cfg, *again;
@@ -315,18 +377,22 @@ static void test_print_masks_secrets(void **state)
 
 	(void)state;
 	assert_int_equal(parse(text, &cfg, &d), 0);
+	/* an option the file store does not know, named like a secret: ignored */
+	expect_diag(&d, DIAG_WARNING, 15, "unknown key 'plugins.fs.token'");
 	config_diags_free(&d);
 	f = open_memstream(&out, &len);
 	assert_non_null(f);
 	config_print(cfg, f);
 	fclose(f);
 	assert_null(strstr(out, "TOPSECRET"));
-	assert_non_null(strstr(out, "example.com"));
+	assert_non_null(strstr(out, "/srv/example.com"));
 	assert_non_null(strstr(out, "\"-zone\""));
+	assert_non_null(strstr(out, "\"-token\""));
 	/* the output is itself a valid configuration */
 	assert_int_equal(store_config_parse("printed", out, len, &again, &d), 0);
 	assert_int_equal(again->n_plugins, 2);
-	assert_string_equal(again->plugins[0].builtin, "cloudflare");
+	assert_string_equal(again->plugins[0].builtin, "file");
+	assert_string_equal(opt(&again->plugins[0], "dir"), "/srv/example.com");
 	config_free(again);
 	config_diags_free(&d);
 	config_free(cfg);
@@ -421,24 +487,38 @@ static void test_plugin_schema(void **state)
 	(void)state;
 	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
 	expect_diag(&d, DIAG_ERROR, 2, "the opendht store is not built into this stunmesh");
-	expect_diag(&d, DIAG_ERROR, 3, "unknown builtin 'exec' (cloudflare or file)");
-	expect_diag(&d, DIAG_ERROR, 4, "option 'name' is required (cloudflare or file)");
+	expect_diag(&d, DIAG_ERROR, 3, "unknown builtin 'exec' (" BUILTINS ")");
+	expect_diag(&d, DIAG_ERROR, 4, "option 'name' is required (" BUILTINS ")");
 	expect_diag(&d, DIAG_ERROR, 5, "plugins.d.command: expected a value, found a list");
 	expect_diag(&d, DIAG_WARNING, 6, "unknown key 'plugins.e.colour' (ignored by exec plugins)");
 	expect_diag(&d, DIAG_WARNING, 6, "unknown key 'plugins.e.name' (ignored by exec plugins)");
+#if WITH_CLOUDFLARE
 	expect_diag(&d, DIAG_ERROR, 7, "plugins.f.zone: 'a b' is not a DNS name");
 	expect_diag(&d, DIAG_ERROR, 7, "plugins.f.ttl: '7' must be 1 (automatic) or 30-86400");
+#else
+	/* one error for the entry, not one per option it holds */
+	expect_diag(&d, DIAG_ERROR, 7, "plugins.f: the cloudflare store is not built into");
+#endif
 	expect_diag(&d, DIAG_ERROR, 8, "plugins.g.max_concurrent: '0' is not a number from 1");
 	expect_diag(&d, DIAG_ERROR, 9, "plugins.h.timeout: '1' is not a duration");
 	expect_diag(&d, DIAG_ERROR, 10, "plugins.i: option 'type' is required");
 	expect_diag(&d, DIAG_ERROR, 11, "plugins.j.dedup: 'maybe' is not a boolean");
+#if WITH_CLOUDFLARE
 	expect_diag(&d, DIAG_ERROR, 12, "'zone_name' and 'zone' are the same option");
+#else
+	expect_diag(&d, DIAG_ERROR, 12, "plugins.k: the cloudflare store is not built into");
+#endif
 	/* the column points at the value */
-	for (size_t i = 0; i < d.n; i++)
+	for (size_t i = 0; i < d.n; i++) {
 		if (strstr(d.items[i].msg, "'a b' is not a DNS name"))
 			assert_int_equal(d.items[i].pos.column, 31);
+		if (strstr(d.items[i].msg, "'maybe' is not a boolean"))
+			assert_int_equal(d.items[i].pos.column, 37);
+		if (strstr(d.items[i].msg, "opendht store is not built"))
+			assert_int_equal(d.items[i].pos.column, 28);
+	}
 	/* each problem once */
-	assert_int_equal(d.n_errors, 11);
+	assert_int_equal(d.n_errors, WITH_CLOUDFLARE ? 11 : 10);
 	config_diags_free(&d);
 }
 
@@ -504,6 +584,9 @@ static void test_store_config_equal(void **state)
 		{ "{type: exec, command: x}", "{type: exec, command: x, colour: blue}", true },
 		{ "{type: file, dir: /a}", "{type: builtin, name: file, dir: /a, dedup: true}", true },
 		{ "{type: file, dir: /a}", "{type: builtin, name: file, dir: /b}", false },
+		{ "{type: file, dir: /a}", "{type: file, dir: /a, dedup: false}", false },
+		{ "{type: file, dir: /a}", "{type: shell, command: /a}", false },
+#if WITH_CLOUDFLARE
 		{ "{type: cloudflare, zone_name: e.com, api_token: t}",
 		  "{type: builtin, name: cloudflare, zone: e.com, token: t}", true },
 		{ "{type: cloudflare, zone: e.com, token: t}", "{type: cloudflare, zone: e.com, token: u}", false },
@@ -511,6 +594,7 @@ static void test_store_config_equal(void **state)
 		  "{type: cloudflare, zone: e.com, token: t, ttl: 300}", false },
 		{ "{type: cloudflare, zone: e.com, token: t, subdomain: wg}",
 		  "{type: cloudflare, zone: e.com, token: t}", false },
+#endif
 	};
 
 	(void)state;
@@ -530,8 +614,8 @@ static void test_store_config_equal(void **state)
  * back as the same stores; keys are quoted so a file's text stays text. */
 static void test_print_by_schema(void **state)
 {
-	const char *text = "plugins:\n  cf:\n    type: cloudflare\n    zone_name: example.com\n"
-			   "    api_token: PLAINTOKEN\n    \"we:ird\": x\n"
+	const char *text = "plugins:\n  fs:\n    type: file\n    dir: /srv/PLAINDIR\n"
+			   "    \"we:ird\": x\n"
 			   "  ex:\n    type: exec\n    command: p\n    args: \"-a,--password=PW1\"\n";
 	struct config *cfg, *again;
 	struct config_diags d;
@@ -543,35 +627,128 @@ static void test_print_by_schema(void **state)
 	assert_int_equal(parse(text, &cfg, &d), 0);
 	config_diags_free(&d);
 	/* as a kind would flag an option with an innocent name */
-	((struct config_option *)config_plugin_option(&cfg->plugins[0], "zone"))->secret = true;
+	((struct config_option *)config_plugin_option(&cfg->plugins[0], "dir"))->secret = true;
 	assert_string_equal(opt(&cfg->plugins[1], "args"), "-a,--password=PW1");
 	f = open_memstream(&out, &len);
 	config_print(cfg, f);
 	fclose(f);
-	assert_null(strstr(out, "PLAINTOKEN"));
-	assert_null(strstr(out, "example.com"));
+	assert_null(strstr(out, "PLAINDIR"));
 	assert_null(strstr(out, "PW1"));
-	assert_non_null(strstr(out, "name: \"cloudflare\""));
-	assert_non_null(strstr(out, "\"zone\": \"********\""));
+	/* the older spelling printed as today's */
+	assert_non_null(strstr(out, "type: \"builtin\""));
+	assert_non_null(strstr(out, "name: \"file\""));
+	assert_non_null(strstr(out, "\"dir\": \"********\""));
 	assert_non_null(strstr(out, "\"args\": \"-a,--password=********\""));
 	assert_null(strstr(out, "we:ird")); /* an unknown option is not in effect */
-	/* valid YAML and a valid configuration (masked values need not pass a kind's
-	 * checks: a masked zone is no DNS name) */
+	/* valid YAML and a valid configuration */
 	assert_int_equal(config_parse("printed", out, len, &again, &d), 0);
 	config_diags_free(&d);
 	assert_string_equal(opt(&again->plugins[1], "command"), "p");
-	assert_string_equal(again->plugins[0].builtin, "cloudflare");
+	assert_string_equal(again->plugins[0].builtin, "file");
 	config_free(again);
 	config_free(cfg);
 	free(out);
 }
+
+#if WITH_CLOUDFLARE
+/* The Cloudflare token is secret by its schema, in either spelling; the older form
+ * prints as today's and reads back as the same store. */
+static void test_print_cloudflare(void **state)
+{
+	const char *text = "plugins:\n  cf:\n    type: builtin\n    name: cloudflare\n"
+			   "    zone: example.com\n    token: TOPSECRET1\n"
+			   "  old:\n    type: cloudflare\n    zone_name: example.net\n"
+			   "    api_token: PLAINTOKEN\n";
+	struct config *cfg, *again;
+	struct config_diags d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), 0);
+	config_diags_free(&d);
+	f = open_memstream(&out, &len);
+	config_print(cfg, f);
+	fclose(f);
+	assert_null(strstr(out, "TOPSECRET1"));
+	assert_null(strstr(out, "PLAINTOKEN"));
+	assert_non_null(strstr(out, "example.com"));
+	assert_non_null(strstr(out, "\"zone\": \"example.net\""));
+	assert_null(strstr(out, "zone_name"));
+	assert_null(strstr(out, "api_token"));
+	assert_non_null(strstr(out, "name: \"cloudflare\""));
+	assert_int_equal(store_config_parse("printed", out, len, &again, &d), 0);
+	config_diags_free(&d);
+	assert_int_equal(again->n_plugins, 2);
+	assert_string_equal(again->plugins[1].builtin, "cloudflare");
+	assert_string_equal(opt(&again->plugins[1], "zone"), "example.net");
+	config_free(again);
+	config_free(cfg);
+	free(out);
+}
+#else
+/* A build without the Cloudflare store: an entry for it, in either spelling, is one
+ * clear error at the word that names it, saying how to get it; nothing about its
+ * options. Reload never keeps such an entry as "the same store". */
+static void test_cloudflare_not_built(void **state)
+{
+	const char *text = "plugins:\n"				     /* 1 */
+			   "  a: {type: cloudflare, zone_name: e.com, api_token: t}\n" /* 2 */
+			   "  b:\n    type: builtin\n    name: cloudflare\n"  /* 3-5 */
+			   "    zone: e.com\n    colour: blue\n"	     /* 6-7 */
+			   "  c: {type: file, dir: /srv/sm}\n";		     /* 8 */
+	struct config *cfg;
+	struct config_diags d;
+	unsigned seen = 0;
+
+	(void)state;
+	assert_int_equal(parse(text, &cfg, &d), -EINVAL);
+	assert_null(cfg);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct config_diag *it = &d.items[i];
+
+		assert_int_equal(it->severity, DIAG_ERROR);
+		assert_non_null(strstr(it->msg, "the cloudflare store is not built into this "
+						"stunmesh (build with make WITH_CLOUDFLARE=1)"));
+		if (strstr(it->msg, "plugins.a:")) {
+			assert_int_equal(it->pos.line, 2);
+			assert_int_equal(it->pos.column, 13);
+			seen |= 1;
+		} else if (strstr(it->msg, "plugins.b:")) {
+			assert_int_equal(it->pos.line, 5);
+			assert_int_equal(it->pos.column, 11);
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(d.n, 2);
+	config_diags_free(&d);
+
+	/* as read without the checks, and compared the way reload does */
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(config_parse("t", text, strlen(text), &cfg, &d), 0);
+	assert_false(store_config_equal(&cfg->plugins[0], &cfg->plugins[0]));
+	assert_false(store_config_equal(&cfg->plugins[1], &cfg->plugins[1]));
+	assert_true(store_config_equal(&cfg->plugins[2], &cfg->plugins[2]));
+	config_free(cfg);
+	config_diags_free(&d);
+}
+#endif
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_env_in_options),
+#if WITH_CLOUDFLARE
+		cmocka_unit_test(test_cloudflare_options),
 		cmocka_unit_test(test_legacy_cloudflare_env),
+		cmocka_unit_test(test_print_cloudflare),
+#else
+		cmocka_unit_test(test_cloudflare_not_built),
+#endif
 		cmocka_unit_test(test_errors_with_positions),
 		cmocka_unit_test(test_yaml_syntax_error),
 		cmocka_unit_test(test_stun_addresses),

@@ -201,11 +201,23 @@ static void test_config_errors(void **state)
 					"{type: file, dir: '%s'}", path),
 			 -ENOTDIR);
 	assert_non_null(strstr(e.msg, "is not a directory"));
-	/* a cloudflare entry without a zone is a bad option */
+	/* an option of the wrong shape */
+	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "bad", "{type: file, dir: [a, b]}"),
+			 -EINVAL);
+	assert_non_null(strstr(e.msg, "plugins.bad.dir: expected a value, found a list"));
+#if WITH_CLOUDFLARE
+	/* another kind's required option: a cloudflare entry without a zone */
 	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "bad",
 					"{type: builtin, name: cloudflare, token: t}"),
 			 -EINVAL);
 	assert_non_null(strstr(e.msg, "zone"));
+#else
+	/* a kind this build leaves out */
+	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "cf",
+					"{type: builtin, name: cloudflare, token: t}"),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "plugins.cf: the cloudflare store is not built into"));
+#endif
 	/* a kind that is not built in */
 	assert_int_equal(store_test_new(f->loop, &f->log, &s, &e, "dht",
 					"{type: builtin, name: opendht}"),

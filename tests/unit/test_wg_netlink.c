@@ -18,6 +18,7 @@
 
 #include "wg/wg-backend.h"
 #include "wg/wg.h"
+#include "nl_fixture.h"
 #include "wg_netlink_recorded.h"
 
 #define FAM 0x1d
@@ -283,11 +284,13 @@ static void test_recorded_kernel_dump(void **state)
 		const uint8_t *p;
 		size_t len;
 	} parts[] = {
+		{ rec_family, sizeof(rec_family) },
 		{ rec_dump1, sizeof(rec_dump1) },
 		{ rec_dump2, sizeof(rec_dump2) },
 		{ rec_dump3, sizeof(rec_dump3) },
 		{ rec_dump4, sizeof(rec_dump4) },
 	};
+	static uint8_t host[ARRAY_SIZE(parts)][4096];
 	struct wg_nl_dump d;
 	struct wg_device *dev;
 	struct errbuf e = { "" };
@@ -295,11 +298,18 @@ static void test_recorded_kernel_dump(void **state)
 	uint16_t fam = 0;
 
 	(void)state;
-	assert_int_equal(wg_nl_parse_family(rec_family, sizeof(rec_family), 1, &fam), 1);
+	/* recorded little-endian: in this host's order, as its kernel would send them */
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		assert_true(parts[i].len <= sizeof(host[i]));
+		memcpy(host[i], parts[i].p, parts[i].len);
+		if (nl_fixture_to_host(host[i], parts[i].len))
+			fail_msg("recorded part %zu: not netlink the conversion knows", i);
+	}
+	assert_int_equal(wg_nl_parse_family(host[0], parts[0].len, 1, &fam), 1);
 	assert_int_equal(fam, 32);
 	assert_int_equal(wg_nl_dump_init(&d, fam, 2, "smrec0"), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-		assert_int_equal(wg_nl_dump_feed(&d, parts[i].p, parts[i].len, &e),
+	for (size_t i = 1; i < ARRAY_SIZE(parts); i++)
+		assert_int_equal(wg_nl_dump_feed(&d, host[i], parts[i].len, &e),
 				 i + 1 < ARRAY_SIZE(parts) ? 0 : 1);
 	assert_int_equal(d.error, 0);
 	dev = wg_nl_dump_take(&d);
@@ -463,52 +473,66 @@ static int feed_one(const uint8_t *attrs, size_t alen)
 	return r;
 }
 
+/* Attribute areas laid out as structs, so their headers are in host order as the
+ * kernel writes them; the payloads are bytes (their values do not matter). */
+#define NLA_HDR(len, type) { (uint16_t)(len), (uint16_t)(type) }
+#define PEERS_NEST (NLA_F_NESTED | WGDEVICE_A_PEERS)
+
 static void test_truncated_attributes(void **state)
 {
-	/* nla_len, nla_type (little endian), payload */
-	static const uint8_t long_len[] = { 0x20, 0, 6, 0, 0xca, 0x6c, 0, 0 };
-	static const uint8_t short_len[] = { 3, 0, 6, 0 };
-	static const uint8_t zero_len[] = { 0, 0, 6, 0 };
-	static const uint8_t trailing[] = { 6, 0, 6, 0, 1, 2, 0, 0, 9, 9 };
-	static const uint8_t port_3[] = { 7, 0, 6, 0, 1, 2, 3, 0 };
-	static const uint8_t key_31[4 + 32] = { 35, 0, 4, 0 };
-	static const uint8_t name_unterminated[] = { 8, 0, 2, 0, 'w', 'g', '0', 'x' };
-	static const uint8_t name_long[4 + 20] = { 24, 0, 2, 0, 'a', 'a', 'a', 'a', 'a', 'a',
-						   'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-						   'a', 'a', 'a', 'a', 0, 0 };
+	static const struct { struct nlattr h; uint8_t v[4]; } long_len = {
+		NLA_HDR(0x20, WGDEVICE_A_LISTEN_PORT), { 0xca, 0x6c } };
+	static const struct nlattr short_len = NLA_HDR(3, WGDEVICE_A_LISTEN_PORT);
+	static const struct nlattr zero_len = NLA_HDR(0, WGDEVICE_A_LISTEN_PORT);
+	static const struct { struct nlattr h; uint8_t v[6]; } trailing = {
+		NLA_HDR(6, WGDEVICE_A_LISTEN_PORT), { 1, 2, 0, 0, 9, 9 } };
+	static const struct { struct nlattr h; uint8_t v[4]; } port_3 = {
+		NLA_HDR(7, WGDEVICE_A_LISTEN_PORT), { 1, 2, 3 } };
+	static const struct { struct nlattr h; uint8_t v[32]; } key_31 = {
+		NLA_HDR(35, WGDEVICE_A_PUBLIC_KEY), { 0 } };
+	static const struct { struct nlattr h; char v[4]; } name_unterminated = {
+		NLA_HDR(8, WGDEVICE_A_IFNAME), { 'w', 'g', '0', 'x' } };
+	static const struct { struct nlattr h; char v[20]; } name_long = {
+		NLA_HDR(24, WGDEVICE_A_IFNAME), "aaaaaaaaaaaaaaaaaa" };
 	/* PEERS { peer { key (only 8 bytes) } } */
-	static const uint8_t peer_key_short[] = { 20, 0, 8, 0x80, 16, 0, 0, 0x80,
-						  12, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const struct { struct nlattr peers, peer, key; uint8_t v[8]; } peer_key_short = {
+		NLA_HDR(20, PEERS_NEST), NLA_HDR(16, NLA_F_NESTED),
+		NLA_HDR(12, WGPEER_A_PUBLIC_KEY), { 1, 2, 3, 4, 5, 6, 7, 8 } };
 	/* PEERS { peer { endpoint: family AF_INET but 28 bytes } } */
-	static const uint8_t peer_ep_bad[4 + 4 + 4 + 28] = { 40, 0, 8, 0x80, 36, 0, 0, 0x80,
-							     32, 0, 4, 0, 2, 0 };
+	static const struct { struct nlattr peers, peer, ep; uint16_t family; uint8_t v[26]; }
+		peer_ep_bad = { NLA_HDR(40, PEERS_NEST), NLA_HDR(36, NLA_F_NESTED),
+				NLA_HDR(32, WGPEER_A_ENDPOINT), AF_INET, { 0 } };
 	/* PEERS { peer { keepalive only: no public key } } */
-	static const uint8_t peer_nokey[] = { 16, 0, 8, 0x80, 12, 0, 0, 0x80, 6, 0, 5, 0, 25, 0, 0, 0 };
+	static const struct { struct nlattr peers, peer, ka; uint16_t v, pad; } peer_nokey = {
+		NLA_HDR(16, PEERS_NEST), NLA_HDR(12, NLA_F_NESTED),
+		NLA_HDR(6, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL), 25, 0 };
 	/* PEERS { peer whose length overruns the nest } */
-	static const uint8_t peer_overrun[] = { 12, 0, 8, 0x80, 40, 0, 0, 0x80, 6, 0, 5, 0 };
-	static const uint8_t ok_port[] = { 6, 0, 6, 0, 0x11, 0x22, 0, 0 };
+	static const struct { struct nlattr peers, peer, ka; } peer_overrun = {
+		NLA_HDR(12, PEERS_NEST), NLA_HDR(40, NLA_F_NESTED),
+		NLA_HDR(6, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL) };
+	static const struct { struct nlattr h; uint16_t port, pad; } ok_port = {
+		NLA_HDR(6, WGDEVICE_A_LISTEN_PORT), 4500, 0 };
+#define CASE(x) { (const uint8_t *)&(x), sizeof(x) }
 	static const struct {
 		const uint8_t *p;
 		size_t len;
 	} bad[] = {
-		{ long_len, sizeof(long_len) },
-		{ short_len, sizeof(short_len) },
-		{ zero_len, sizeof(zero_len) },
-		{ trailing, sizeof(trailing) },
-		{ port_3, sizeof(port_3) },
-		{ key_31, sizeof(key_31) },
-		{ name_unterminated, sizeof(name_unterminated) },
-		{ name_long, sizeof(name_long) },
-		{ peer_key_short, sizeof(peer_key_short) },
-		{ peer_ep_bad, sizeof(peer_ep_bad) },
-		{ peer_nokey, sizeof(peer_nokey) },
-		{ peer_overrun, sizeof(peer_overrun) },
+		CASE(long_len), CASE(short_len), CASE(zero_len), CASE(trailing),
+		CASE(port_3), CASE(key_31), CASE(name_unterminated), CASE(name_long),
+		CASE(peer_key_short), CASE(peer_ep_bad), CASE(peer_nokey), CASE(peer_overrun),
 	};
+#undef CASE
+	/* the lengths the headers claim are the structs' sizes (no padding crept in) */
+	_Static_assert(sizeof(trailing) == 10 && sizeof(key_31) == 36 && sizeof(name_long) == 24,
+		       "attribute structs are unpadded");
+	_Static_assert(sizeof(peer_key_short) == 20 && sizeof(peer_ep_bad) == 40 &&
+			       sizeof(peer_nokey) == 16 && sizeof(ok_port) == 8,
+		       "attribute structs are unpadded");
 
 	(void)state;
-	assert_int_equal(feed_one(ok_port, sizeof(ok_port)), 1);
+	assert_int_equal(feed_one((const uint8_t *)&ok_port, sizeof(ok_port)), 1);
 	/* The last attribute without its padding is still fine. */
-	assert_int_equal(feed_one(ok_port, 6), 1);
+	assert_int_equal(feed_one((const uint8_t *)&ok_port, 6), 1);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int r = feed_one(bad[i].p, bad[i].len);
 

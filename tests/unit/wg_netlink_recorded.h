@@ -7,7 +7,9 @@
  * 0x1234; peers i = 1..40 with key 0x50, i, 0 x 30; endpoint [2001:db8::i]:1000+i for
  * odd i, 198.51.100.i:1000+i for even i; persistent keepalive i when i % 3 == 0; allowed
  * IPs 198.18.0.i/32, and peer 20 also 198.19.0-199.0/24, which makes the kernel continue
- * it over the next two messages. The dump request had seq 2. */
+ * it over the next two messages. The dump request had seq 2. The bytes are as that
+ * little-endian kernel sent them: tests convert them to host order first
+ * (nl_fixture_to_host() in nl_fixture.h). */
 #ifndef WG_NETLINK_RECORDED_H
 #define WG_NETLINK_RECORDED_H
 
